@@ -1,0 +1,350 @@
+//! The one error type of the crate, the RFC 9457 [`Problem`] body, and the exit-code taxonomy.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::psk::PskError;
+
+/// Shorthand for `Result<T, plexctl_core::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: runtime or API error (transport, timeout, unlisted non-2xx, unparsable body, 501,
+/// service-grant flag mismatch).
+pub const EXIT_RUNTIME: i32 = 1;
+/// Exit code: usage error (missing or malformed input); no request was sent.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: missing or insecure credentials or configuration.
+pub const EXIT_CREDENTIALS: i32 = 3;
+/// Exit code: permission denied (403 on tokens and logout) or node not found (key rotate).
+pub const EXIT_DENIED: i32 = 4;
+/// Exit code: key rotate denied by the ReBAC authorizer (403).
+pub const EXIT_REBAC_DENIED: i32 = 77;
+
+/// The API operation an error came from; it decides how an HTTP status maps to an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /v1/auth/tokens`.
+    IssueToken,
+    /// `GET /v1/auth/tokens`.
+    ListTokens,
+    /// `DELETE /v1/auth/tokens/{id}`.
+    DeleteToken,
+    /// `POST /v1/auth/tokens/{id}/rotate`.
+    RotateToken,
+    /// `POST /v1/auth/service/token`.
+    ServiceToken,
+    /// `POST /v1/nodes/{id}/keys/rotate`.
+    KeyRotate,
+    /// `GET /v1/nodes/{id}/keys/rotate/preview`.
+    KeyRotatePreview,
+    /// Logout's `DELETE /v1/auth/tokens/{id}` of the stored session.
+    Logout,
+}
+
+impl Operation {
+    /// A short name for messages (`issue token`, `key rotate`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::IssueToken => "issue token",
+            Operation::ListTokens => "list tokens",
+            Operation::DeleteToken => "delete token",
+            Operation::RotateToken => "rotate token",
+            Operation::ServiceToken => "service token",
+            Operation::KeyRotate => "key rotate",
+            Operation::KeyRotatePreview => "key rotate preview",
+            Operation::Logout => "logout",
+        }
+    }
+
+    fn is_key_rotate(self) -> bool {
+        matches!(self, Operation::KeyRotate | Operation::KeyRotatePreview)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An RFC 9457 problem-details body with the plexsphere `code` extension and the `PermissionDenied`
+/// fields (`reason`, `relation_path`, `correlation_id`) when the server sent them.
+///
+/// Every field is optional so that a partial body from a proxy still decodes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Problem {
+    /// URI reference identifying the problem type.
+    #[serde(rename = "type")]
+    pub type_uri: Option<String>,
+    /// Short human-readable summary.
+    pub title: Option<String>,
+    /// HTTP status the server generated.
+    pub status: Option<u16>,
+    /// Explanation of this occurrence.
+    pub detail: Option<String>,
+    /// URI reference of this occurrence.
+    pub instance: Option<String>,
+    /// Machine-readable plexsphere error code (`node_not_found`, `invalid_client`, ...).
+    pub code: Option<String>,
+    /// `PermissionDenied.reason`: `out_of_scope`, `insufficient_relation` or `caveat_violation`.
+    pub reason: Option<String>,
+    /// `PermissionDenied.relation_path`: the relations the authorizer traversed.
+    #[serde(default)]
+    pub relation_path: Vec<String>,
+    /// `PermissionDenied.correlation_id`: pairs the denial with its audit entry.
+    pub correlation_id: Option<String>,
+}
+
+impl Problem {
+    /// Whether the body is a `PermissionDenied` (it carries a `reason`).
+    pub fn is_permission_denied(&self) -> bool {
+        self.reason.is_some()
+    }
+}
+
+/// A non-2xx answer from the server.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation that was answered.
+    pub operation: Operation,
+    /// The HTTP status.
+    pub status: u16,
+    /// The decoded problem body, when the body was one.
+    pub problem: Option<Problem>,
+    /// When the body was not a problem: its media type and a short, tag-stripped, redacted excerpt.
+    pub body_excerpt: Option<String>,
+}
+
+impl ApiError {
+    /// The Problem `code`, when there is one.
+    pub fn code(&self) -> Option<&str> {
+        self.problem.as_ref().and_then(|p| p.code.as_deref())
+    }
+
+    /// The `PermissionDenied` correlation id, when there is one.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.problem.as_ref().and_then(|p| p.correlation_id.as_deref())
+    }
+
+    fn exit_code(&self) -> i32 {
+        match (self.status, self.operation.is_key_rotate()) {
+            (403, true) => EXIT_REBAC_DENIED,
+            (403, false) => EXIT_DENIED,
+            (404, true) if self.code() == Some("node_not_found") => EXIT_DENIED,
+            _ => EXIT_RUNTIME,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: HTTP {}", self.operation, self.status)?;
+        if let Some(p) = &self.problem {
+            if let Some(t) = &p.title {
+                write!(f, " {t}")?;
+            }
+            if let Some(d) = &p.detail {
+                write!(f, ": {d}")?;
+            }
+            if let Some(c) = &p.code {
+                write!(f, " (code {c})")?;
+            }
+            if let Some(r) = &p.reason {
+                write!(f, " (reason {r})")?;
+            }
+            if let Some(c) = &p.correlation_id {
+                write!(f, " (correlation id {c})")?;
+            }
+        } else if let Some(e) = &self.body_excerpt {
+            write!(f, ": {e}")?;
+        }
+        if self.status == 501 {
+            f.write_str(" — the server has not provisioned this operation")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong. Each variant knows its [`exit code`](Error::exit_code).
+///
+/// No message ever contains a secret: inputs are described, never echoed, and text taken from a
+/// response has every secret of the request redacted from it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A required input is missing or malformed; nothing was sent. Exit code 2.
+    #[error("invalid {field}: {reason}")]
+    Usage {
+        /// The input's name in the API's words (`identity_ref`, `env_prefix`, `ttl`, `id`, ...).
+        field: &'static str,
+        /// What was expected.
+        reason: String,
+    },
+    /// A token that should be a psk plaintext is not one (logout's stored token). Exit code 2.
+    #[error("{context}: {source}")]
+    InvalidPsk {
+        /// Where the token came from.
+        context: String,
+        /// Which part of the format failed.
+        #[source]
+        source: PskError,
+    },
+    /// A request the server would refuse for its combination of inputs (the service-grant flag
+    /// rules). Exit code 1, as a plain runtime refusal; nothing was sent.
+    #[error("{0}")]
+    Refused(String),
+    /// No credential (token or server) could be resolved. Exit code 3.
+    #[error("no {what} resolved: {looked_for}")]
+    MissingCredentials {
+        /// `token` or `server`.
+        what: &'static str,
+        /// The sources that were tried, in order.
+        looked_for: String,
+    },
+    /// A plain `http://` URL to a host that is not loopback. Exit code 3.
+    #[error(
+        "refusing plain http:// to {host}: bearer tokens travel only over https, or over http to loopback"
+    )]
+    InsecureTransport {
+        /// The host that was refused.
+        host: String,
+    },
+    /// The config file is readable or writable by others than its owner. Exit code 3.
+    #[error("refusing config file {}: mode {mode:o} is wider than 0600 (run chmod 600)", path.display())]
+    InsecureConfig {
+        /// The config file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The config file could not be read, parsed, locked or written. Exit code 1.
+    #[error("config file {}: {message}", path.display())]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+        /// The underlying I/O error, when there is one.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// The client could not be configured (bad CA bundle, TLS set-up). Exit code 1.
+    #[error("client set-up: {0}")]
+    Setup(String),
+    /// The request did not complete: connection refused or dropped, TLS failure, timeout. Exit code 1.
+    #[error("{operation}: {message}")]
+    Transport {
+        /// The operation.
+        operation: Operation,
+        /// What failed, without URL credentials or bodies.
+        message: String,
+        /// Whether a timeout expired.
+        timeout: bool,
+        /// The HTTP stack's error.
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+    /// The server answered with a non-2xx status. Exit code by operation and status (see
+    /// [`Error::exit_code`]).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// A 2xx body that does not parse as the documented shape, or is larger than the cap. Exit code 1.
+    #[error("{operation}: unexpected response body: {message}")]
+    Decode {
+        /// The operation.
+        operation: Operation,
+        /// What was wrong, without any part of the body.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The exit code of the taxonomy: 1 runtime, 2 usage, 3 credentials, 4 denied / not found,
+    /// 77 key-rotate ReBAC denial. A C, Go or shell caller can `exit()` with it directly.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage { .. } | Error::InvalidPsk { .. } => EXIT_USAGE,
+            Error::MissingCredentials { .. }
+            | Error::InsecureTransport { .. }
+            | Error::InsecureConfig { .. } => EXIT_CREDENTIALS,
+            Error::Api(api) => api.exit_code(),
+            Error::Refused(_)
+            | Error::Config { .. }
+            | Error::Setup(_)
+            | Error::Transport { .. }
+            | Error::Decode { .. } => EXIT_RUNTIME,
+        }
+    }
+
+    /// The HTTP status, for an [`Error::Api`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            _ => None,
+        }
+    }
+
+    /// The Problem body, for an [`Error::Api`] that carried one.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Error::Api(api) => api.problem.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for a usage error.
+    pub(crate) fn usage(field: &'static str, reason: impl Into<String>) -> Error {
+        Error::Usage {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(operation: Operation, status: u16, code: Option<&str>) -> Error {
+        Error::Api(Box::new(ApiError {
+            operation,
+            status,
+            problem: code.map(|c| Problem {
+                code: Some(c.to_owned()),
+                ..Problem::default()
+            }),
+            body_excerpt: None,
+        }))
+    }
+
+    #[test]
+    fn exit_codes_follow_the_taxonomy() {
+        assert_eq!(api(Operation::IssueToken, 403, None).exit_code(), 4);
+        assert_eq!(api(Operation::Logout, 403, None).exit_code(), 4);
+        assert_eq!(api(Operation::KeyRotate, 403, Some("rebac_denied")).exit_code(), 77);
+        assert_eq!(api(Operation::KeyRotatePreview, 403, None).exit_code(), 77);
+        assert_eq!(api(Operation::KeyRotate, 404, Some("node_not_found")).exit_code(), 4);
+        assert_eq!(api(Operation::DeleteToken, 404, None).exit_code(), 1);
+        assert_eq!(api(Operation::KeyRotate, 501, None).exit_code(), 1);
+        assert_eq!(api(Operation::ListTokens, 500, None).exit_code(), 1);
+        assert_eq!(Error::usage("id", "x").exit_code(), 2);
+        assert_eq!(Error::Refused("x".into()).exit_code(), 1);
+        assert_eq!(
+            Error::InsecureTransport { host: "h".into() }.exit_code(),
+            3
+        );
+    }
+
+    #[test]
+    fn not_provisioned_says_so() {
+        let e = api(Operation::KeyRotate, 501, Some("node_keys_rotate_not_provisioned"));
+        assert!(e.to_string().contains("not provisioned"), "{e}");
+    }
+}

@@ -1,0 +1,11 @@
+//! plexctl-core: a client for the plexsphere v1 auth API.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod input;
+pub mod psk;
+mod secret;
+
+pub use error::{ApiError, Error, Operation, Problem, Result};
+pub use input::{EnvPrefix, IdentityRef, Ttl};
+pub use secret::Secret;
