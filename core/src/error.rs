@@ -130,7 +130,9 @@ impl ApiError {
 
     /// The `PermissionDenied` correlation id, when there is one.
     pub fn correlation_id(&self) -> Option<&str> {
-        self.problem.as_ref().and_then(|p| p.correlation_id.as_deref())
+        self.problem
+            .as_ref()
+            .and_then(|p| p.correlation_id.as_deref())
     }
 
     fn exit_code(&self) -> i32 {
@@ -328,23 +330,30 @@ mod tests {
     fn exit_codes_follow_the_taxonomy() {
         assert_eq!(api(Operation::IssueToken, 403, None).exit_code(), 4);
         assert_eq!(api(Operation::Logout, 403, None).exit_code(), 4);
-        assert_eq!(api(Operation::KeyRotate, 403, Some("rebac_denied")).exit_code(), 77);
+        assert_eq!(
+            api(Operation::KeyRotate, 403, Some("rebac_denied")).exit_code(),
+            77
+        );
         assert_eq!(api(Operation::KeyRotatePreview, 403, None).exit_code(), 77);
-        assert_eq!(api(Operation::KeyRotate, 404, Some("node_not_found")).exit_code(), 4);
+        assert_eq!(
+            api(Operation::KeyRotate, 404, Some("node_not_found")).exit_code(),
+            4
+        );
         assert_eq!(api(Operation::DeleteToken, 404, None).exit_code(), 1);
         assert_eq!(api(Operation::KeyRotate, 501, None).exit_code(), 1);
         assert_eq!(api(Operation::ListTokens, 500, None).exit_code(), 1);
         assert_eq!(Error::usage("id", "x").exit_code(), 2);
         assert_eq!(Error::Refused("x".into()).exit_code(), 1);
-        assert_eq!(
-            Error::InsecureTransport { host: "h".into() }.exit_code(),
-            3
-        );
+        assert_eq!(Error::InsecureTransport { host: "h".into() }.exit_code(), 3);
     }
 
     #[test]
     fn not_provisioned_says_so() {
-        let e = api(Operation::KeyRotate, 501, Some("node_keys_rotate_not_provisioned"));
+        let e = api(
+            Operation::KeyRotate,
+            501,
+            Some("node_keys_rotate_not_provisioned"),
+        );
         assert!(e.to_string().contains("not provisioned"), "{e}");
     }
 }

@@ -104,7 +104,10 @@ impl Ttl {
     /// A usage error (exit code 2) when `seconds` is 0 or larger than the wire's `i64`.
     pub fn from_secs(seconds: u64) -> Result<Ttl> {
         if seconds == 0 || seconds > i64::MAX as u64 {
-            return Err(Error::usage("ttl", "expected a duration of at least one second"));
+            return Err(Error::usage(
+                "ttl",
+                "expected a duration of at least one second",
+            ));
         }
         Ok(Ttl(seconds))
     }
@@ -138,15 +141,20 @@ impl FromStr for Ttl {
     /// # Errors
     /// A usage error (exit code 2) for a malformed duration, zero, or a sub-second part.
     fn from_str(s: &str) -> Result<Ttl> {
-        let d = humantime::parse_duration(s.trim())
-            .map_err(|_| Error::usage("ttl", "expected a duration such as 1h, 30m, 90s or 1h30m"))?;
+        let d = humantime::parse_duration(s.trim()).map_err(|_| {
+            Error::usage("ttl", "expected a duration such as 1h, 30m, 90s or 1h30m")
+        })?;
         Ttl::try_from(d)
     }
 }
 
 impl fmt::Display for Ttl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_duration(Duration::from_secs(self.0)))
+        write!(
+            f,
+            "{}",
+            humantime::format_duration(Duration::from_secs(self.0))
+        )
     }
 }
 
@@ -169,7 +177,14 @@ mod tests {
         assert_eq!(u.to_string(), format!("user:{id}"));
         let s: IdentityRef = format!("service:{id}").parse().unwrap();
         assert!(matches!(s, IdentityRef::Service(_)));
-        for bad in ["", "user", "user:", "user:nope", "group:0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2", id] {
+        for bad in [
+            "",
+            "user",
+            "user:",
+            "user:nope",
+            "group:0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2",
+            id,
+        ] {
             let e = bad.parse::<IdentityRef>().unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }

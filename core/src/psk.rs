@@ -122,7 +122,8 @@ pub fn token_id(plaintext: &str) -> Result<Uuid, PskError> {
 pub(crate) fn env_segment(value: &str) -> Option<&str> {
     let rest = value.strip_prefix(PREFIX)?;
     let (env, _) = rest.split_once('_')?;
-    (!env.is_empty() && env.len() <= 16 && env.bytes().all(|b| b.is_ascii_lowercase())).then_some(env)
+    (!env.is_empty() && env.len() <= 16 && env.bytes().all(|b| b.is_ascii_lowercase()))
+        .then_some(env)
 }
 
 fn decode_field(field: &str) -> Result<u128, PskError> {
@@ -132,7 +133,8 @@ fn decode_field(field: &str) -> Result<u128, PskError> {
 
 fn push_field(out: &mut Secret, value: u128) {
     let mut buf = Zeroizing::new([0u8; FIELD_LEN]);
-    let written = base62::encode_bytes(value, &mut buf[..]).expect("22 bytes hold any u128 in base62");
+    let written =
+        base62::encode_bytes(value, &mut buf[..]).expect("22 bytes hold any u128 in base62");
     let mut field = Zeroizing::new([b'0'; FIELD_LEN]);
     field[FIELD_LEN - written..].copy_from_slice(&buf[..written]);
     out.push_ascii(&field[..]);
@@ -176,7 +178,10 @@ mod tests {
             "psk_dev_00000000000000000000010000000000000000000000"
         );
         let max = format("dev", Uuid::from_u128(u128::MAX), &[0xff; 16]).unwrap();
-        assert_eq!(Psk::parse(max.expose_secret()).unwrap().id().as_u128(), u128::MAX);
+        assert_eq!(
+            Psk::parse(max.expose_secret()).unwrap().id().as_u128(),
+            u128::MAX
+        );
     }
 
     #[test]
@@ -184,10 +189,22 @@ mod tests {
         let good = format("prod", ID, &[1; 16]).unwrap();
         let good = good.expose_secret();
         assert_eq!(Psk::parse("pat_prod_x").unwrap_err(), PskError::Prefix);
-        assert_eq!(Psk::parse(&good.replace("prod", "PROD")).unwrap_err(), PskError::Env);
-        assert_eq!(Psk::parse(&good.replace("prod", "")).unwrap_err(), PskError::Env);
-        assert_eq!(Psk::parse(&good[..good.len() - 1]).unwrap_err(), PskError::Length);
-        assert_eq!(Psk::parse(&format!("{good}0")).unwrap_err(), PskError::Length);
+        assert_eq!(
+            Psk::parse(&good.replace("prod", "PROD")).unwrap_err(),
+            PskError::Env
+        );
+        assert_eq!(
+            Psk::parse(&good.replace("prod", "")).unwrap_err(),
+            PskError::Env
+        );
+        assert_eq!(
+            Psk::parse(&good[..good.len() - 1]).unwrap_err(),
+            PskError::Length
+        );
+        assert_eq!(
+            Psk::parse(&format!("{good}0")).unwrap_err(),
+            PskError::Length
+        );
         let mut bad = good.to_owned();
         bad.replace_range(12..13, "-");
         assert_eq!(Psk::parse(&bad).unwrap_err(), PskError::Encoding);

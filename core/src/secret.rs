@@ -57,7 +57,10 @@ impl Secret {
     /// Appends `s` to the value. Panics (in debug builds) if this would reallocate, because a
     /// reallocation would leave an unwiped copy behind: callers reserve the capacity up front.
     pub(crate) fn push_str_in_place(&mut self, s: &str) {
-        debug_assert!(self.0.capacity() - self.0.len() >= s.len(), "secret buffer would reallocate");
+        debug_assert!(
+            self.0.capacity() - self.0.len() >= s.len(),
+            "secret buffer would reallocate"
+        );
         self.0.push_str(s);
     }
 
