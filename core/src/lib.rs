@@ -3,7 +3,9 @@
 
 pub mod client;
 pub mod error;
+pub mod grants;
 pub mod input;
+pub mod keys;
 pub mod psk;
 mod secret;
 mod session;
@@ -11,6 +13,8 @@ pub mod tokens;
 
 pub use client::{Client, ClientBuilder, TokenSource};
 pub use error::{ApiError, Error, Operation, Problem, Result};
+pub use grants::{GrantType, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 pub use input::{EnvPrefix, IdentityRef, Ttl};
+pub use keys::{RotationImpactEdge, RotationPreview, RotationTrigger};
 pub use secret::Secret;
 pub use tokens::{IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};

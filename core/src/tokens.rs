@@ -194,7 +194,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 fn render(plaintext: &Secret, fields: &[(&str, String)]) -> Secret {
-    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+    let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 3;
     let tail: String = fields
         .iter()
         .map(|(k, v)| format!("{:<width$}{v}\n", format!("{k}:")))
@@ -225,7 +225,7 @@ impl Client {
             method: Method::POST,
             path: "/v1/auth/tokens".into(),
             bearer: Bearer::Client,
-            body: Some(json_body(&body)),
+            body: Some(json_body(&body, 512)),
             secrets: vec![],
             server: None,
         })?;
@@ -302,9 +302,18 @@ impl Client {
 }
 
 /// Serializes a request body into a buffer that is wiped once sent.
-pub(crate) fn json_body<T: Serialize>(body: &T) -> Zeroizing<Vec<u8>> {
-    // Serializing plain structs of strings cannot fail.
-    Zeroizing::new(serde_json::to_vec(body).expect("request bodies serialize"))
+///
+/// `capacity` must cover the whole body (JSON escaping included) so the buffer never reallocates:
+/// a reallocation would free an unwiped copy of any secret already written.
+pub(crate) fn json_body<T: Serialize>(body: &T, capacity: usize) -> Zeroizing<Vec<u8>> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+    // Serializing plain structs of strings into a Vec cannot fail.
+    serde_json::to_writer(&mut *buf, body).expect("request bodies serialize");
+    debug_assert!(
+        buf.len() <= capacity,
+        "request body outgrew its reserved capacity"
+    );
+    buf
 }
 
 /// Parses a token id argument.
