@@ -1,0 +1,261 @@
+"""Type stubs for the private Rust extension ``plexctl._plexctl``; import from ``plexctl``."""
+
+import datetime
+import os
+import uuid
+from types import TracebackType
+from typing import Any, NoReturn, final
+
+from typing_extensions import Self
+
+__version__: str
+
+_SecretInput = str | bytes | bytearray | Secret
+_Path = str | os.PathLike[str]
+
+@final
+class Secret:
+    """A secret value kept in a Rust buffer that is wiped on ``wipe()``, on leaving a ``with``
+    block, and when the object is collected. ``repr()``/``str()`` are masked (``psk_prod_****``).
+
+    Not picklable or copyable; no ``==``/``hash()`` over the value (identity only).
+    """
+
+    def __new__(cls, value: str | bytes | bytearray | Secret) -> Self:
+        """Wraps ``value``. A ``str``/``bytes`` argument stays in Python's memory as well."""
+    def reveal(self) -> str:
+        """The value as a ``str``: a Python copy the library cannot wipe. Raises ``UsageError``
+        once wiped."""
+    def reveal_bytes(self) -> bytearray:
+        """The value as a new UTF-8 ``bytearray`` the caller can clear."""
+    def wipe(self) -> None:
+        """Wipes the value now (idempotent)."""
+    @property
+    def wiped(self) -> bool:
+        """Whether the value has been wiped."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        _exc_type: type[BaseException] | None = None,
+        _exc_value: BaseException | None = None,
+        _traceback: TracebackType | None = None,
+    ) -> bool: ...
+    def __reduce__(self) -> NoReturn: ...
+    def __reduce_ex__(self, _protocol: Any, /) -> NoReturn: ...  # type: ignore[override]
+    def __getstate__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class Client:
+    """A client for the plexsphere v1 API: immutable, thread-safe, one connection pool.
+
+    Credentials resolve in this order, first match wins: ``token`` → ``token_file`` →
+    ``PLEXSPHERE_TOKEN`` → the selected profile; ``server`` → ``PLEXSPHERE_URL`` → the profile's
+    server. Timeouts are in seconds.
+    """
+
+    def __new__(
+        cls,
+        server: str | None = None,
+        *,
+        token: _SecretInput | None = None,
+        token_file: _Path | None = None,
+        profile: str | None = None,
+        config_path: _Path | None = None,
+        use_environment: bool = True,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        ca_bundle: _Path | None = None,
+        ca_bundle_pem: bytes | None = None,
+        user_agent: str | None = None,
+        allow_insecure_http: bool = False,
+        max_response_bytes: int | None = None,
+    ) -> Self: ...
+    @property
+    def server(self) -> str | None:
+        """The resolved server URL, or ``None``."""
+    @property
+    def token_source(self) -> str:
+        """``"explicit"``, ``"token_file"``, ``"environment"``, ``"profile"`` or ``"none"``."""
+    def issue_token(
+        self,
+        identity_ref: str,
+        env_prefix: str,
+        ttl: str | int | datetime.timedelta | None = None,
+    ) -> IssuedToken:
+        """Issues an API token; ``identity_ref`` is ``user:<uuid>`` or ``service:<uuid>``,
+        ``env_prefix`` ``dev``/``stage``/``prod``, ``ttl`` e.g. ``"24h"`` or seconds."""
+    def list_tokens(self) -> list[TokenSummary]:
+        """Lists the caller's tokens (never with a plaintext)."""
+    def delete_token(self, id: str | uuid.UUID) -> None:
+        """Revokes a token at once."""
+    def rotate_token(self, id: str | uuid.UUID) -> RotatedToken:
+        """Rotates a token: the new plaintext, shown exactly once."""
+    def service_token(
+        self,
+        client_id: str,
+        grant_type: str,
+        *,
+        client_secret: _SecretInput | None = None,
+        client_assertion: _SecretInput | None = None,
+        scope: str | None = None,
+    ) -> ServiceToken:
+        """Mints a service access token (``client_credentials`` or
+        ``urn:ietf:params:oauth:grant-type:jwt-bearer``); needs no bearer token."""
+    def rotate_node_keys(self, node_id: str | uuid.UUID) -> RotationTrigger:
+        """Triggers a mesh-key rotation for a Node (``already_pending`` if one is in flight)."""
+    def preview_node_key_rotation(self, node_id: str | uuid.UUID) -> RotationPreview:
+        """Previews a Node's mesh-key rotation; changes nothing."""
+
+@final
+class IssuedToken:
+    """A freshly issued API token; ``plaintext`` is shown exactly once."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def plaintext(self) -> Secret: ...
+    @property
+    def env_prefix(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings); ``plaintext`` stays a ``Secret``."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class TokenSummary:
+    """A token's summary, as listed; never carries a plaintext."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def env_prefix(self) -> str: ...
+    @property
+    def created_at(self) -> datetime.datetime: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    @property
+    def last_used_at(self) -> datetime.datetime | None: ...
+    @property
+    def rotated_at(self) -> datetime.datetime | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings)."""
+
+@final
+class RotatedToken:
+    """A rotated token: the new plaintext (shown once) and the rotated-from token's deadline."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def plaintext(self) -> Secret: ...
+    @property
+    def env_prefix(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    @property
+    def rotation_deadline(self) -> datetime.datetime: ...
+    @property
+    def sunset(self) -> datetime.datetime | None: ...
+    @property
+    def sunset_agrees(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings); ``plaintext`` stays a ``Secret``."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class ServiceToken:
+    """A minted service access token."""
+
+    @property
+    def access_token(self) -> Secret: ...
+    @property
+    def token_type(self) -> str: ...
+    @property
+    def expires_in(self) -> int: ...
+    @property
+    def scope(self) -> str | None: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (times as strings); ``access_token`` stays a ``Secret``."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class ServiceTokenSource:
+    """Keeps one service access token fresh; thread-safe, concurrent callers share one mint."""
+
+    def __new__(
+        cls,
+        client: Client,
+        client_id: str,
+        grant_type: str,
+        *,
+        client_secret: _SecretInput | None = None,
+        client_assertion: _SecretInput | None = None,
+        scope: str | None = None,
+        refresh_margin: float | None = None,
+    ) -> Self: ...
+    def token(self) -> Secret:
+        """The cached access token, or a freshly minted one near expiry."""
+    def invalidate(self) -> None:
+        """Forgets the cached token so the next ``token()`` mints."""
+
+@final
+class RotationTrigger:
+    """The handle a key-rotate trigger returns."""
+
+    @property
+    def rotation_id(self) -> uuid.UUID | None: ...
+    @property
+    def peer_id(self) -> uuid.UUID | None: ...
+    @property
+    def already_pending(self) -> bool: ...
+    @property
+    def node_id(self) -> uuid.UUID | None: ...
+    @property
+    def state(self) -> str | None: ...
+    @property
+    def requested_at(self) -> datetime.datetime | None: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings)."""
+
+@final
+class RotationImpactEdge:
+    """One peer edge whose pairwise PSK a rotation would re-issue."""
+
+    @property
+    def peer_node_id(self) -> uuid.UUID: ...
+    @property
+    def current_kid(self) -> str: ...
+    @property
+    def current_wrap_key_version(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+
+@final
+class RotationPreview:
+    """The impact a key rotation would have."""
+
+    @property
+    def node_id(self) -> uuid.UUID: ...
+    @property
+    def peer_id(self) -> uuid.UUID: ...
+    @property
+    def affected_peer_count(self) -> int: ...
+    @property
+    def affected_edges(self) -> tuple[RotationImpactEdge, ...]: ...
+    @property
+    def already_pending(self) -> bool: ...
+    @property
+    def estimated_duration_seconds(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids as strings, edges as dicts)."""

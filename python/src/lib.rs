@@ -1,0 +1,32 @@
+//! `plexctl._plexctl`: the private Rust module behind the `plexctl` Python package.
+//!
+//! A door into `plexctl-core`: it converts Python arguments into the core's typed inputs, releases
+//! the GIL around every network call, and converts results and errors back. It decides nothing:
+//! validation, exit codes, redaction and transport rules all live in the core. One Rust module per
+//! core module (`tokens`, `grants`, `keys`, `session`), plus `client`, `secret` and `errors`.
+
+use pyo3::prelude::*;
+
+mod client;
+mod convert;
+mod errors;
+mod grants;
+mod keys;
+mod secret;
+mod tokens;
+
+#[pymodule]
+fn _plexctl(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<secret::Secret>()?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<tokens::IssuedToken>()?;
+    m.add_class::<tokens::TokenSummary>()?;
+    m.add_class::<tokens::RotatedToken>()?;
+    m.add_class::<grants::ServiceToken>()?;
+    m.add_class::<grants::ServiceTokenSource>()?;
+    m.add_class::<keys::RotationTrigger>()?;
+    m.add_class::<keys::RotationPreview>()?;
+    m.add_class::<keys::RotationImpactEdge>()?;
+    Ok(())
+}
