@@ -17,7 +17,7 @@ const NO_COPY: &str = "plexctl.Secret cannot be pickled or copied; call reveal()
 /// that is wiped on `wipe()`, on leaving a `with` block, and when the object is collected.
 ///
 /// `repr()` and `str()` are masked (`psk_prod_****`); `reveal()` is the one way to the value.
-#[pyclass(frozen, module = "plexctl._plexctl")]
+#[pyclass(frozen, weakref, module = "plexctl._plexctl")]
 pub struct Secret {
     // `None` once wiped; dropping the core `Secret` zeroizes its buffer.
     value: RwLock<Option<CoreSecret>>,

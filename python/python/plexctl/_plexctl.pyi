@@ -9,6 +9,19 @@ from typing import Any, NoReturn, final
 from typing_extensions import Self
 
 __version__: str
+__all__ = [
+    "Client",
+    "IssuedToken",
+    "RotatedToken",
+    "RotationImpactEdge",
+    "RotationPreview",
+    "RotationTrigger",
+    "Secret",
+    "ServiceToken",
+    "ServiceTokenSource",
+    "TokenSummary",
+    "__version__",
+]
 
 _SecretInput = str | bytes | bytearray | Secret
 _Path = str | os.PathLike[str]

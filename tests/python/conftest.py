@@ -1,0 +1,128 @@
+"""Fixtures: the plexsphere emulator as a process for the whole session, and its control API.
+
+tests/python.sh builds the binary and sets PLEXSPHERE_EMULATOR; run by hand, the fixture looks for
+target/debug/plexsphere-emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import plexctl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def emulator_binary() -> Path | None:
+    env = os.environ.get("PLEXSPHERE_EMULATOR")
+    path = Path(env) if env else ROOT / "target" / "debug" / "plexsphere-emulator"
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+@dataclass
+class Emulator:
+    """A running emulator: its URL, the admin credentials it printed, and its control API."""
+
+    process: subprocess.Popen[str]
+    url: str
+    admin_token: str
+    admin_identity: str
+    audience: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def control(self, method: str, path: str, body: object | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"{self.url.rstrip('/')}/_emulator/{path.lstrip('/')}", data=data, method=method
+        )
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Authorization", f"Bearer {self.admin_token}")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw.strip() else None
+
+    def requests(self) -> int:
+        """How many API requests the emulator has served (to prove nothing was sent)."""
+        stats = self.control("GET", "stats")
+        return int(stats["requests"])
+
+    def fault(self, fault: dict[str, Any]) -> None:
+        self.control("PUT", "fault", fault)
+
+    def clear_fault(self) -> None:
+        self.control("DELETE", "fault")
+
+    def config(self, **settings: Any) -> None:
+        self.control("PATCH", "config", settings)
+
+    def client(self, token: str | plexctl.Secret | None = None, **kw: Any) -> plexctl.Client:
+        return plexctl.Client(
+            self.url,
+            token=plexctl.Secret(self.admin_token) if token is None else token,
+            use_environment=False,
+            **kw,
+        )
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    binary = emulator_binary()
+    if binary is None:
+        pytest.skip("the emulator binary is not built (cargo build -p plexctl-emulator)")
+    proc = subprocess.Popen(
+        [str(binary), "--port", "0", "--fast"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise RuntimeError("the emulator exited before printing its address")
+    info = json.loads(line)
+    emu = Emulator(
+        process=proc,
+        url=info["url"],
+        admin_token=info["admin_token"],
+        admin_identity=info["admin_identity"],
+        audience=info.get("audience", ""),
+        info=info,
+    )
+    try:
+        yield emu
+    finally:
+        # Closing stdin asks it to stop; kill if it does not.
+        assert proc.stdin is not None
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture()
+def emu(emulator: Emulator) -> Iterator[Emulator]:
+    """The session emulator, with faults and denials cleared after each test."""
+    yield emulator
+    try:
+        emulator.clear_fault()
+    except urllib.error.URLError:
+        pass
+
+
+@pytest.fixture()
+def client(emu: Emulator) -> plexctl.Client:
+    """A client authenticated as the emulator's admin."""
+    return emu.client()
