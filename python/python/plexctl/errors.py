@@ -103,6 +103,9 @@ class GrantRefused(Error, ValueError):
 class CredentialsError(Error):
     """Missing or insecure credentials or configuration (exit code 3)."""
 
+    def __init__(self, message: str = "", *, exit_code: int = 3, operation: Optional[str] = None) -> None:
+        super().__init__(message, exit_code=exit_code, operation=operation)
+
 
 class MissingCredentialsError(CredentialsError):
     """No token (or no server) could be resolved; ``what`` is ``"token"`` or ``"server"``."""
