@@ -65,6 +65,42 @@ class Emulator:
     def config(self, **settings: Any) -> None:
         self.control("PATCH", "config", settings)
 
+    def deny(self, identity: str, on: bool = True) -> None:
+        """Makes the authorizer deny (403) every request of `identity`."""
+        self.control("PUT", "deny", {"identity": identity, "deny": on})
+
+    def add_node(self, edges: int) -> dict[str, Any]:
+        """A Node with a live Peer and `edges` peer edges: {node_id, peer_id, edges: [...]}."""
+        node: dict[str, Any] = self.control("POST", "nodes", {"edges": edges})
+        return node
+
+    def deny_node(self, node_id: str, on: bool = True) -> None:
+        """Makes the ReBAC authorizer deny key rotation of `node_id`."""
+        self.control("PUT", f"nodes/{node_id}/deny", {"deny": on})
+
+    def add_client_credentials_identity(self, client_id: str, client_secret: str) -> None:
+        self.control(
+            "POST",
+            "service-identities",
+            {"kind": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+        )
+
+    def add_jwt_bearer_identity(self, client_id: str, subject: str) -> None:
+        self.control(
+            "POST", "service-identities", {"kind": "jwt_bearer", "client_id": client_id, "subject": subject}
+        )
+
+    def sign_assertion(
+        self, sub: str, aud: str | None = None, expires_in: int = 300, forged: bool = False
+    ) -> str:
+        """A JWT assertion signed by (or, when `forged`, pretending to be from) the trust domain."""
+        body = {"sub": sub, "aud": aud, "expires_in": expires_in, "forged": forged}
+        out = self.control("POST", "assertions", body)
+        return str(out["assertion"] if isinstance(out, dict) else out)
+
+    def advance_clock(self, seconds: int) -> None:
+        self.control("POST", "clock/advance", {"seconds": seconds})
+
     def client(self, token: str | plexctl.Secret | None = None, **kw: Any) -> plexctl.Client:
         return plexctl.Client(
             self.url,

@@ -1,0 +1,78 @@
+"""The examples in examples/python run against the emulator and exit with the taxonomy's codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import plexctl
+from conftest import ROOT, Emulator
+
+EXAMPLES = ROOT / "examples" / "python"
+
+
+def run(emu: Emulator, script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PLEXSPHERE_", "PLEXCTL_"))}
+    full_env.update({"PLEXSPHERE_URL": emu.url, "PLEXSPHERE_TOKEN": emu.admin_token})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )
+
+
+def test_issue_and_rotate(emu: Emulator) -> None:
+    out = run(emu, "issue_and_rotate.py", emu.admin_identity, "--env-prefix", "dev", "--ttl", "1h")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    issued = json.loads(lines[0])["issued"]
+    assert issued["plaintext"] == "psk_dev_****"
+    plaintexts = [line for line in lines if line.startswith("psk_dev_") and "****" not in line]
+    assert len(plaintexts) == 2 and plaintexts[0] != plaintexts[1]
+    # The rotated plaintext is a working credential.
+    plexctl.Client(emu.url, token=plaintexts[1], use_environment=False).list_tokens()
+
+
+def test_issue_and_rotate_usage_error_exits_2(emu: Emulator) -> None:
+    out = run(emu, "issue_and_rotate.py", "user:not-a-uuid")
+    assert out.returncode == 2
+    assert "identity_ref" in out.stderr
+
+
+def test_service_token(emu: Emulator, tmp_path: Path) -> None:
+    client_id = f"svc-example-{uuid.uuid4().hex[:8]}"
+    emu.add_client_credentials_identity(client_id, "example-secret-value")
+    env = {"PLEXCTL_CLIENT_SECRET": "example-secret-value"}
+    out = run(emu, "service_token.py", "--client-id", client_id, "--grant-type", "client_credentials", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["access_token"] == "****"
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("example-secret-value\n")
+    out = run(emu, "service_token.py", "--client-id", client_id, "--grant-type", "client_credentials",
+              "--client-secret-file", str(secret_file), "--source", "--reveal")
+    assert out.returncode == 0, out.stderr
+    access = out.stdout.splitlines()[-1]
+    plexctl.Client(emu.url, token=access, use_environment=False).list_tokens()
+    out = run(emu, "service_token.py", "--client-id", client_id,
+              "--grant-type", "urn:ietf:params:oauth:grant-type:jwt-bearer", env=env)
+    assert out.returncode == 1
+    assert "must not be set" in out.stderr
+
+
+def test_rotate_node_keys(emu: Emulator) -> None:
+    node = emu.add_node(2)
+    out = run(emu, "rotate_node_keys.py", node["node_id"], "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["preview"]["affected_peer_count"] == 2
+    out = run(emu, "rotate_node_keys.py", node["node_id"])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[1])["trigger"]["already_pending"] is False
+    out = run(emu, "rotate_node_keys.py", str(uuid.uuid4()))
+    assert out.returncode == 4
