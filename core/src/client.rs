@@ -44,7 +44,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     ca_bundle: Option<CaBundle>,
     user_agent: String,
-    allow_insecure_http: bool,
+    pub(crate) allow_insecure_http: bool,
     max_response_bytes: usize,
 }
 
@@ -233,10 +233,6 @@ impl ClientBuilder {
         b.build()
             .map_err(|e| Error::Setup(format!("cannot build the HTTP client: {e}")))
     }
-
-    pub(crate) fn allows_insecure_http(&self) -> bool {
-        self.allow_insecure_http
-    }
 }
 
 /// Parses and checks a server URL against the transport rules.
@@ -347,6 +343,7 @@ pub(crate) enum Bearer<'a> {
     /// The client's resolved token; [`Error::MissingCredentials`] when there is none.
     Client,
     /// A specific token (logout revokes the stored session with that session's own token).
+    #[expect(dead_code, reason = "logout and rotate-session use it")]
     Token(&'a Secret),
 }
 
@@ -393,6 +390,7 @@ impl Client {
     }
 
     /// The builder this client was built from (profile selection, config path, transport rules).
+    #[expect(dead_code, reason = "logout and rotate-session use it")]
     pub(crate) fn settings(&self) -> &ClientBuilder {
         &self.inner.builder
     }

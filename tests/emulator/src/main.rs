@@ -1,0 +1,94 @@
+//! `plexsphere-emulator`: serves the plexsphere emulator on loopback for the C, Go and Python tests
+//! and the benchmarks. Prints one JSON line (`url`, `admin_token`, `admin_identity`, `audience`),
+//! then serves until killed, or until standard input closes with `--exit-on-stdin-eof`.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::Parser;
+use plexctl_emulator::{Config, Emulator, RetriggerMode};
+
+#[derive(Parser)]
+#[command(about = "A local plexsphere v1 API emulator (loopback only)")]
+struct Args {
+    /// Address to bind; must be loopback.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to bind; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Cheapest Argon2id parameters (for tests and benchmarks).
+    #[arg(long)]
+    fast: bool,
+    /// Grace period of a rotated-from plaintext, in seconds.
+    #[arg(long)]
+    rotation_grace_seconds: Option<u64>,
+    /// Lifetime of service access tokens, in seconds.
+    #[arg(long)]
+    service_token_ttl_seconds: Option<u64>,
+    /// How a key-rotate re-trigger is answered: `ok` (200) or `conflict` (409).
+    #[arg(long, value_parser = ["ok", "conflict"])]
+    retrigger_mode: Option<String>,
+    /// Exit when standard input reaches end of file (so a harness that dies takes the server along).
+    #[arg(long)]
+    exit_on_stdin_eof: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    if !args.host.is_loopback() {
+        eprintln!(
+            "plexsphere-emulator: refusing non-loopback host {}",
+            args.host
+        );
+        std::process::exit(2);
+    }
+    let mut config = if args.fast {
+        Config::fast()
+    } else {
+        Config::default()
+    };
+    if let Some(s) = args.rotation_grace_seconds {
+        config.rotation_grace = Duration::from_secs(s);
+    }
+    if let Some(s) = args.service_token_ttl_seconds {
+        config.service_token_ttl = Duration::from_secs(s);
+    }
+    if let Some(m) = args.retrigger_mode.as_deref() {
+        config.retrigger_mode = if m == "conflict" {
+            RetriggerMode::Conflict409
+        } else {
+            RetriggerMode::Ok200
+        };
+    }
+    let audience = config.audience.clone();
+    let emu = match Emulator::start_on(config, SocketAddr::new(args.host, args.port)) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("plexsphere-emulator: {e}");
+            std::process::exit(1);
+        }
+    };
+    let line = serde_json::json!({
+        "url": emu.url(),
+        "admin_token": emu.admin_token(),
+        "admin_identity": emu.admin_identity(),
+        "audience": audience,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|_| out.flush())
+        .expect("stdout");
+    drop(out);
+    if args.exit_on_stdin_eof {
+        let _ = std::io::copy(
+            &mut std::io::stdin().lock().take(u64::MAX),
+            &mut std::io::sink(),
+        );
+    } else {
+        loop {
+            std::thread::park();
+        }
+    }
+}
