@@ -67,7 +67,7 @@ class Emulator:
 
     def deny(self, identity: str, on: bool = True) -> None:
         """Makes the authorizer deny (403) every request of `identity`."""
-        self.control("PUT", "deny", {"identity": identity, "deny": on})
+        self.control("PUT", "deny", {"identity_ref": identity, "denied": on})
 
     def add_node(self, edges: int) -> dict[str, Any]:
         """A Node with a live Peer and `edges` peer edges: {node_id, peer_id, edges: [...]}."""
@@ -76,7 +76,7 @@ class Emulator:
 
     def deny_node(self, node_id: str, on: bool = True) -> None:
         """Makes the ReBAC authorizer deny key rotation of `node_id`."""
-        self.control("PUT", f"nodes/{node_id}/deny", {"deny": on})
+        self.control("PUT", f"nodes/{node_id}/deny", {"denied": on})
 
     def add_client_credentials_identity(self, client_id: str, client_secret: str) -> None:
         self.control(
@@ -116,7 +116,7 @@ def emulator() -> Iterator[Emulator]:
     if binary is None:
         pytest.skip("the emulator binary is not built (cargo build -p plexctl-emulator)")
     proc = subprocess.Popen(
-        [str(binary), "--port", "0", "--fast"],
+        [str(binary), "--port", "0", "--fast", "--exit-on-stdin-eof"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -52,7 +52,7 @@ def test_service_token(emu: Emulator, tmp_path: Path) -> None:
     env = {"PLEXCTL_CLIENT_SECRET": "example-secret-value"}
     out = run(emu, "service_token.py", "--client-id", client_id, "--grant-type", "client_credentials", env=env)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["access_token"] == "****"
+    assert json.loads(out.stdout)["access_token"] == "psk_prod_****"  # masked: only the env segment shows
     secret_file = tmp_path / "secret"
     secret_file.write_text("example-secret-value\n")
     out = run(emu, "service_token.py", "--client-id", client_id, "--grant-type", "client_credentials",

@@ -30,7 +30,7 @@ def test_trigger_then_retrigger(client: plexctl.Client, emu: Emulator) -> None:
 
 
 def test_a_409_already_pending_is_success(client: plexctl.Client, emu: Emulator) -> None:
-    emu.config(retrigger_mode="conflict409")
+    emu.config(retrigger_mode="conflict")
     try:
         node = emu.add_node(1)
         first = client.rotate_node_keys(node["node_id"])
@@ -39,7 +39,7 @@ def test_a_409_already_pending_is_success(client: plexctl.Client, emu: Emulator)
         assert again.node_id == uuid.UUID(node["node_id"])
         assert again.rotation_id in (None, first.rotation_id)
     finally:
-        emu.config(retrigger_mode="ok200")
+        emu.config(retrigger_mode="ok")
 
 
 def test_preview_reports_the_impact_and_changes_nothing(client: plexctl.Client, emu: Emulator) -> None:
