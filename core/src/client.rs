@@ -343,7 +343,6 @@ pub(crate) enum Bearer<'a> {
     /// The client's resolved token; [`Error::MissingCredentials`] when there is none.
     Client,
     /// A specific token (logout revokes the stored session with that session's own token).
-    #[expect(dead_code, reason = "logout and rotate-session use it")]
     Token(&'a Secret),
 }
 
@@ -390,7 +389,6 @@ impl Client {
     }
 
     /// The builder this client was built from (profile selection, config path, transport rules).
-    #[expect(dead_code, reason = "logout and rotate-session use it")]
     pub(crate) fn settings(&self) -> &ClientBuilder {
         &self.inner.builder
     }

@@ -257,6 +257,22 @@ pub enum Error {
     /// [`Error::exit_code`]).
     #[error("{0}")]
     Api(Box<ApiError>),
+    /// A stored session was rotated on the server, but the new plaintext could not be written to
+    /// the config file. Exit code 1. The new plaintext is in [`Error::rotated_token`]; the old one
+    /// keeps working until the rotation deadline.
+    #[error(
+        "the session was rotated but {} could not be updated ({message}); the new plaintext is held by this error and the old one works until {}",
+        path.display(),
+        rotated.rotation_deadline
+    )]
+    SessionNotSaved {
+        /// The config file.
+        path: PathBuf,
+        /// Why the write failed.
+        message: String,
+        /// The rotation, with the new plaintext.
+        rotated: Box<crate::tokens::RotatedToken>,
+    },
     /// A 2xx body that does not parse as the documented shape, or is larger than the cap. Exit code 1.
     #[error("{operation}: unexpected response body: {message}")]
     Decode {
@@ -281,6 +297,7 @@ impl Error {
             | Error::Config { .. }
             | Error::Setup(_)
             | Error::Transport { .. }
+            | Error::SessionNotSaved { .. }
             | Error::Decode { .. } => EXIT_RUNTIME,
         }
     }
@@ -297,6 +314,14 @@ impl Error {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Error::Api(api) => api.problem.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The rotation an [`Error::SessionNotSaved`] holds, so its new plaintext is not lost.
+    pub fn rotated_token(&self) -> Option<&crate::tokens::RotatedToken> {
+        match self {
+            Error::SessionNotSaved { rotated, .. } => Some(rotated),
             _ => None,
         }
     }

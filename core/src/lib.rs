@@ -46,13 +46,14 @@
 #![deny(missing_docs)]
 
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod grants;
 pub mod input;
 pub mod keys;
 pub mod psk;
 mod secret;
-mod session;
+pub mod session;
 pub mod tokens;
 
 pub use client::{Client, ClientBuilder, TokenSource};
@@ -61,4 +62,5 @@ pub use grants::{GrantType, ServiceToken, ServiceTokenRequest, ServiceTokenSourc
 pub use input::{EnvPrefix, IdentityRef, Ttl};
 pub use keys::{RotationImpactEdge, RotationPreview, RotationTrigger};
 pub use secret::Secret;
+pub use session::LogoutOutcome;
 pub use tokens::{IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};

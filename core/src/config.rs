@@ -1,0 +1,265 @@
+//! The config file of named profiles: where it lives, the 0600 rule, and atomic, locked writes.
+//!
+//! ```yaml
+//! default: prod
+//! profiles:
+//!   prod:
+//!     server: https://plexsphere.example.com
+//!     token: psk_prod_...
+//! ```
+//!
+//! - Location, first match wins: an explicit path → `PLEXCTL_CONFIG` →
+//!   `$XDG_CONFIG_HOME/plexctl/config.yaml` → `~/.config/plexctl/config.yaml`.
+//! - A file whose mode grants anything to group or others is refused before it is read
+//!   ([`Error::InsecureConfig`], exit code 3). New files are created 0600 in a 0700 directory.
+//! - A symlink is followed: the mode check applies to its target, and writes replace the target, so
+//!   the link (a dotfiles manager's, say) survives.
+//! - Every write is a read-modify-write under an exclusive advisory lock on a sidecar
+//!   `<file>.lock`, and lands atomically: a temporary file in the same directory, fsync, rename,
+//!   fsync of the directory. Concurrent processes never lose each other's profiles; a crash leaves
+//!   the old file or the new one, never a truncated one.
+//! - Keys this library does not know, at the top level or in a profile, survive a rewrite.
+//!
+//! YAML goes through `serde_norway`, a maintained fork of the archived `serde_yaml` with the same
+//! data model and API (so `#[serde(flatten)]` keeps unknown keys), released regularly and on a
+//! maintained YAML parser (`unsafe-libyaml-norway`). Atomic replacement uses `tempfile`'s
+//! same-directory temporary file and `persist` (a rename).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+// The advisory lock is std's `File::lock` (flock on Unix, stable since Rust 1.89).
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+/// Environment variable naming the config file.
+pub const ENV_CONFIG: &str = "PLEXCTL_CONFIG";
+
+/// One stored session: a server and the token that authenticates to it.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct Profile {
+    /// The server's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The session's bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
+    /// Keys this library does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_norway::Value>,
+}
+
+impl fmt::Debug for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Profile")
+            .field("server", &self.server)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// The profile used when none is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The stored sessions by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// Keys this library does not know, kept as they were.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_norway::Value>,
+}
+
+/// Finds the config file's path (it need not exist).
+///
+/// `use_environment` decides whether `PLEXCTL_CONFIG`, `XDG_CONFIG_HOME` and `HOME` are read.
+///
+/// # Errors
+/// [`Error::Config`] when no explicit path is given and none can be derived from the environment.
+pub fn locate(explicit: Option<&Path>, use_environment: bool) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_owned());
+    }
+    let var = |name: &str| {
+        use_environment
+            .then(|| std::env::var_os(name))
+            .flatten()
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(p) = var(ENV_CONFIG) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(xdg) = var("XDG_CONFIG_HOME") {
+        return Ok(PathBuf::from(xdg).join("plexctl").join("config.yaml"));
+    }
+    if let Some(home) = var("HOME") {
+        return Ok(PathBuf::from(home)
+            .join(".config")
+            .join("plexctl")
+            .join("config.yaml"));
+    }
+    Err(Error::Config {
+        path: PathBuf::from("config.yaml"),
+        message: format!("no config path: pass one, or set {ENV_CONFIG}, XDG_CONFIG_HOME or HOME"),
+        source: None,
+    })
+}
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::Config {
+        path: path.to_owned(),
+        message: format!("{what}: {e}"),
+        source: Some(e),
+    }
+}
+
+/// The file a path names once symlinks are followed; the path itself when nothing exists yet.
+fn target(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// Reads the config file; `Ok(None)` when it does not exist.
+///
+/// # Errors
+/// [`Error::InsecureConfig`] (exit code 3) for a file readable or writable by group or others,
+/// checked on the open file before a byte is read; [`Error::Config`] when it cannot be read or
+/// parsed (the message never quotes the file, which holds tokens).
+pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
+    let real = target(path);
+    let mut file = match File::open(&real) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(path, "cannot open", e)),
+    };
+    check_mode(path, &file)?;
+    let mut raw = Zeroizing::new(Vec::new());
+    file.read_to_end(&mut raw)
+        .map_err(|e| io_error(path, "cannot read", e))?;
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Some(ConfigFile::default()));
+    }
+    serde_norway::from_slice(&raw)
+        .map(Some)
+        .map_err(|e| Error::Config {
+            path: path.to_owned(),
+            message: format!(
+                "not a valid config file (YAML{})",
+                e.location()
+                    .map(|l| format!(", line {} column {}", l.line(), l.column()))
+                    .unwrap_or_default()
+            ),
+            source: None,
+        })
+}
+
+fn check_mode(path: &Path, file: &File) -> Result<()> {
+    let mode = file
+        .metadata()
+        .map_err(|e| io_error(path, "cannot stat", e))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Error::InsecureConfig {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+/// Reads, changes and atomically rewrites the config file under its lock, creating it (0600, in
+/// a 0700 directory) when missing. `change` sees the current content; when it returns an error,
+/// nothing is written.
+///
+/// # Errors
+/// The errors of [`read`]; [`Error::Config`] when the lock, the temporary file, the rename or an
+/// fsync fails (the old file is then intact); whatever `change` returns.
+pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>) -> Result<R> {
+    let real = target(path);
+    let dir = match real.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| io_error(path, "cannot create its directory", e))?;
+    let mut lock_name = real.file_name().unwrap_or_default().to_owned();
+    lock_name.push(".lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(dir.join(lock_name))
+        .map_err(|e| io_error(path, "cannot open its lock file", e))?;
+    lock.lock().map_err(|e| io_error(path, "cannot lock", e))?;
+
+    let mut config = read(path)?.unwrap_or_default();
+    let result = change(&mut config)?;
+    let text = Zeroizing::new(serde_norway::to_string(&config).map_err(|e| Error::Config {
+        path: path.to_owned(),
+        message: format!("cannot serialize: {e}"),
+        source: None,
+    })?);
+    // tempfile creates the file 0600 in the target's directory, so the rename stays on one
+    // filesystem and is atomic.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".config.yaml.")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(path, "cannot create a temporary file", e))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| io_error(path, "cannot write the temporary file", e))?;
+    crash_point();
+    tmp.persist(&real)
+        .map_err(|e| io_error(path, "cannot replace the file", e.error))?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(path, "cannot sync its directory", e))?;
+    drop(lock);
+    Ok(result)
+}
+
+/// Debug builds only: `PLEXCTL_TEST_CRASH_BEFORE_RENAME=1` aborts the process between the
+/// temporary file's fsync and the rename, so the crash-safety test can kill a writer at exactly
+/// that point. Release builds have no such hook.
+fn crash_point() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("PLEXCTL_TEST_CRASH_BEFORE_RENAME").is_some() {
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locate_prefers_the_explicit_path() {
+        let p = locate(Some(Path::new("/x/c.yaml")), true).unwrap();
+        assert_eq!(p, Path::new("/x/c.yaml"));
+        assert!(locate(None, false).is_err());
+    }
+
+    #[test]
+    fn profile_debug_is_redacted() {
+        let p = Profile {
+            server: Some("https://h".into()),
+            token: Some(Secret::from("psk_prod_abcdefghijklmnop")),
+            extra: BTreeMap::new(),
+        };
+        assert!(!format!("{p:?}").contains("abcdefghijklmnop"));
+    }
+}
