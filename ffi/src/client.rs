@@ -1,0 +1,176 @@
+//! The client and its builder.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use plexctl_core::{Client, ClientBuilder};
+
+use crate::{Failure, arg_mut, arg_opt_secret, arg_out, arg_str, ffi_fn, free_box, plexctl_status};
+
+/// Configures a client. Not thread-safe: use one builder from one thread.
+pub struct plexctl_client_builder {
+    inner: ClientBuilder,
+}
+
+/// A client for the plexsphere v1 API: one connection pool, shared by every thread that uses it.
+/// Thread-safe: every operation takes a `const plexctl_client *`.
+pub struct plexctl_client {
+    pub(crate) inner: Client,
+}
+
+/// A new builder with the defaults (30 s timeout, 10 s connect timeout, https or loopback http
+/// only, environment variables consulted). Free it with plexctl_client_builder_free, or hand it to
+/// plexctl_client_builder_build, which consumes it. Never NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_new() -> *mut plexctl_client_builder {
+    Box::into_raw(Box::new(plexctl_client_builder {
+        inner: ClientBuilder::new(),
+    }))
+}
+
+/// Frees a builder that was not built. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_free(builder: *mut plexctl_client_builder) {
+    free_box(builder)
+}
+
+fn set(
+    builder: *mut plexctl_client_builder,
+    f: impl FnOnce(ClientBuilder) -> Result<ClientBuilder, Failure>,
+) -> plexctl_status {
+    ffi_fn(|| {
+        let b = arg_mut(builder, "builder")?;
+        b.inner = f(std::mem::take(&mut b.inner))?;
+        Ok(())
+    })
+}
+
+/// Sets the server's base URL (checked by plexctl_client_builder_build).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_server(
+    builder: *mut plexctl_client_builder,
+    url: *const c_char,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.server(arg_str(url, "url")?)))
+}
+
+/// Sets the bearer token, copied at once from `(token, len)` into a buffer wiped on free.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_token(
+    builder: *mut plexctl_client_builder,
+    token: *const u8,
+    len: usize,
+) -> plexctl_status {
+    set(builder, |b| {
+        let t = arg_opt_secret(token, len, "token")?.ok_or(Failure::Null("token"))?;
+        Ok(b.token(t))
+    })
+}
+
+/// Sets a file whose content (trimmed) is the bearer token.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_token_file(
+    builder: *mut plexctl_client_builder,
+    path: *const c_char,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.token_file(arg_str(path, "path")?)))
+}
+
+/// Selects a config-file profile instead of the file's default.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_profile(
+    builder: *mut plexctl_client_builder,
+    name: *const c_char,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.profile(arg_str(name, "name")?)))
+}
+
+/// Sets the config file instead of PLEXCTL_CONFIG / the XDG location.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_config_path(
+    builder: *mut plexctl_client_builder,
+    path: *const c_char,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.config_path(arg_str(path, "path")?)))
+}
+
+/// Sets a PEM file of extra CA certificates trusted besides the platform's roots.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_ca_bundle_file(
+    builder: *mut plexctl_client_builder,
+    path: *const c_char,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.ca_bundle_file(arg_str(path, "path")?)))
+}
+
+/// Sets the overall timeout of one request, in milliseconds.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_timeout_ms(
+    builder: *mut plexctl_client_builder,
+    ms: u64,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.timeout(Duration::from_millis(ms))))
+}
+
+/// Sets the connect timeout, in milliseconds.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_connect_timeout_ms(
+    builder: *mut plexctl_client_builder,
+    ms: u64,
+) -> plexctl_status {
+    set(
+        builder,
+        |b| Ok(b.connect_timeout(Duration::from_millis(ms))),
+    )
+}
+
+/// Whether PLEXSPHERE_TOKEN, PLEXSPHERE_URL, PLEXCTL_CONFIG, XDG_CONFIG_HOME and HOME are read
+/// (default true).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_use_environment(
+    builder: *mut plexctl_client_builder,
+    yes: bool,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.use_environment(yes)))
+}
+
+/// Allows plain http:// to hosts that are not loopback (default false: a bearer token over plain
+/// http can be read on the path).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_allow_insecure_http(
+    builder: *mut plexctl_client_builder,
+    yes: bool,
+) -> plexctl_status {
+    set(builder, |b| Ok(b.allow_insecure_http(yes)))
+}
+
+/// Resolves credentials and builds the client into `*out`. Consumes `builder` whether or not it
+/// succeeds. Free the client with plexctl_client_free.
+///
+/// Errors: PLEXCTL_STATUS_USAGE for a malformed URL; PLEXCTL_STATUS_CREDENTIALS for http:// to a
+/// host that is not loopback or an insecure config file; PLEXCTL_STATUS_RUNTIME for a bad CA
+/// bundle. A missing token is not an error here: operations that need one fail with
+/// PLEXCTL_STATUS_CREDENTIALS before sending anything.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_build(
+    builder: *mut plexctl_client_builder,
+    out: *mut *mut plexctl_client,
+) -> plexctl_status {
+    ffi_fn(|| {
+        if builder.is_null() {
+            return Err(Failure::Null("builder"));
+        }
+        // SAFETY: non-NULL and from plexctl_client_builder_new; consumed here, whatever happens.
+        let b = unsafe { Box::from_raw(builder) };
+        let out = arg_out(out, "out")?;
+        let client = b.inner.build()?;
+        *out = Box::into_raw(Box::new(plexctl_client { inner: client }));
+        Ok(())
+    })
+}
+
+/// Frees a client. NULL is a no-op. No other thread may be using it.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_free(client: *mut plexctl_client) {
+    free_box(client)
+}

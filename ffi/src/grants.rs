@@ -1,0 +1,206 @@
+//! Service-token grants and the refreshing token source.
+
+use std::ffi::{CString, c_char};
+
+use plexctl_core::{ServiceToken, ServiceTokenRequest, ServiceTokenSource};
+
+use crate::client::plexctl_client;
+use crate::{
+    Failure, arg_opt_secret, arg_opt_str, arg_out, arg_ref, arg_str, c_str, ffi_fn, ffi_value,
+    free_box, opt_ptr, plexctl_secret, plexctl_status,
+};
+
+/// A minted service access token.
+pub struct plexctl_service_token {
+    access_token: plexctl_secret,
+    token_type: CString,
+    expires_in: u64,
+    scope: Option<CString>,
+}
+
+impl From<ServiceToken> for plexctl_service_token {
+    fn from(t: ServiceToken) -> Self {
+        plexctl_service_token {
+            access_token: plexctl_secret::new(&t.access_token),
+            token_type: c_str(&t.token_type),
+            expires_in: t.expires_in,
+            scope: t.scope.as_deref().map(c_str),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn request(
+    client_id: *const c_char,
+    grant_type: *const c_char,
+    client_secret: *const u8,
+    client_secret_len: usize,
+    client_assertion: *const u8,
+    client_assertion_len: usize,
+    scope: *const c_char,
+) -> Result<ServiceTokenRequest, Failure> {
+    Ok(ServiceTokenRequest::parse(
+        arg_str(client_id, "client_id")?,
+        arg_str(grant_type, "grant_type")?,
+        arg_opt_secret(client_secret, client_secret_len, "client_secret")?,
+        arg_opt_secret(client_assertion, client_assertion_len, "client_assertion")?,
+        arg_opt_str(scope, "scope")?,
+    )?)
+}
+
+/// Mints a service access token (POST /v1/auth/service/token; no bearer token needed) into `*out`
+/// (free with plexctl_service_token_free). `grant_type` is "client_credentials" or
+/// "urn:ietf:params:oauth:grant-type:jwt-bearer"; the secret and the assertion are
+/// `(bytes, len)` pairs, NULL when not given; `scope` may be NULL. Thread-safe.
+///
+/// Errors: PLEXCTL_STATUS_USAGE (missing client id, unknown grant type); PLEXCTL_STATUS_RUNTIME
+/// for a flag mismatch (secret with JWT-bearer, assertion with client_credentials, a required one
+/// missing, or both; nothing sent), 400, 401 invalid_client / spiffe_verification_failed, 501 and
+/// 502; PLEXCTL_STATUS_DENIED for 403 federation_kind_mismatch.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_mint_service_token(
+    client: *const plexctl_client,
+    client_id: *const c_char,
+    grant_type: *const c_char,
+    client_secret: *const u8,
+    client_secret_len: usize,
+    client_assertion: *const u8,
+    client_assertion_len: usize,
+    scope: *const c_char,
+    out: *mut *mut plexctl_service_token,
+) -> plexctl_status {
+    ffi_fn(|| {
+        let client = arg_ref(client, "client")?;
+        let req = request(
+            client_id,
+            grant_type,
+            client_secret,
+            client_secret_len,
+            client_assertion,
+            client_assertion_len,
+            scope,
+        )?;
+        let out = arg_out(out, "out")?;
+        let token = client.inner.service_token(&req)?;
+        *out = Box::into_raw(Box::new(plexctl_service_token::from(token)));
+        Ok(())
+    })
+}
+
+/// The access token. Borrowed from `token`: valid until plexctl_service_token_free, which wipes
+/// it. NULL for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_access_token(
+    token: *const plexctl_service_token,
+) -> *const plexctl_secret {
+    ffi_value(std::ptr::null(), || {
+        arg_ref(token, "token").map_or(std::ptr::null(), |t| &t.access_token as *const _)
+    })
+}
+
+/// The token type ("Bearer"). Borrowed from `token`; NULL for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_type(token: *const plexctl_service_token) -> *const c_char {
+    ffi_value(std::ptr::null(), || {
+        arg_ref(token, "token").map_or(std::ptr::null(), |t| t.token_type.as_ptr())
+    })
+}
+
+/// The lifetime in seconds; 0 for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_expires_in(token: *const plexctl_service_token) -> u64 {
+    ffi_value(0, || arg_ref(token, "token").map_or(0, |t| t.expires_in))
+}
+
+/// The granted scope, or NULL when none was granted. Borrowed from `token`.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_scope(
+    token: *const plexctl_service_token,
+) -> *const c_char {
+    ffi_value(std::ptr::null(), || {
+        arg_ref(token, "token").map_or(std::ptr::null(), |t| opt_ptr(&t.scope))
+    })
+}
+
+/// Frees a service token and wipes it. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_free(token: *mut plexctl_service_token) {
+    free_box(token)
+}
+
+/// Holds one service access token and mints a new one shortly before it expires. Thread-safe:
+/// many threads may call plexctl_token_source_token at once; one of them mints.
+pub struct plexctl_token_source {
+    inner: ServiceTokenSource,
+}
+
+/// Creates a token source (nothing is minted yet) into `*out`; free it with
+/// plexctl_token_source_free. Arguments as plexctl_mint_service_token; the client is shared, not
+/// consumed (the caller still frees it, after the source).
+///
+/// Errors: the input errors of plexctl_mint_service_token, before anything is sent.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_token_source_new(
+    client: *const plexctl_client,
+    client_id: *const c_char,
+    grant_type: *const c_char,
+    client_secret: *const u8,
+    client_secret_len: usize,
+    client_assertion: *const u8,
+    client_assertion_len: usize,
+    scope: *const c_char,
+    out: *mut *mut plexctl_token_source,
+) -> plexctl_status {
+    ffi_fn(|| {
+        let client = arg_ref(client, "client")?;
+        let req = request(
+            client_id,
+            grant_type,
+            client_secret,
+            client_secret_len,
+            client_assertion,
+            client_assertion_len,
+            scope,
+        )?;
+        let out = arg_out(out, "out")?;
+        let inner = ServiceTokenSource::new(client.inner.clone(), req)?;
+        *out = Box::into_raw(Box::new(plexctl_token_source { inner }));
+        Ok(())
+    })
+}
+
+/// A valid access token into `*out` (the caller's: free with plexctl_secret_free), minting one
+/// when none is cached or the cached one is about to expire. Thread-safe.
+///
+/// Errors: those of plexctl_mint_service_token when a mint is needed and fails with no unexpired token
+/// cached.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_token_source_token(
+    source: *const plexctl_token_source,
+    out: *mut *mut plexctl_secret,
+) -> plexctl_status {
+    ffi_fn(|| {
+        let source = arg_ref(source, "source")?;
+        let out = arg_out(out, "out")?;
+        let token = source.inner.token()?;
+        *out = Box::into_raw(Box::new(plexctl_secret::new(&token)));
+        Ok(())
+    })
+}
+
+/// Forgets the cached token so the next plexctl_token_source_token mints (e.g. after a 401).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_token_source_invalidate(
+    source: *const plexctl_token_source,
+) -> plexctl_status {
+    ffi_fn(|| {
+        arg_ref(source, "source")?.inner.invalidate();
+        Ok(())
+    })
+}
+
+/// Frees a token source and wipes its cached token. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_token_source_free(source: *mut plexctl_token_source) {
+    free_box(source)
+}

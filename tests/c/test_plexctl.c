@@ -1,0 +1,471 @@
+/*
+ * The C ABI against the emulator: every function, every error branch reachable through the ABI,
+ * NULL for every pointer argument, and freeing in every state. Run by tests/ffi.sh under valgrind.
+ * The harness passes the emulator and its fixtures in the environment.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plexctl.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                                      \
+  do {                                                                                   \
+    checks++;                                                                            \
+    if (!(cond)) {                                                                       \
+      failures++;                                                                        \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, \
+              #cond, plexctl_last_error_message());                                      \
+    }                                                                                    \
+  } while (0)
+
+static const char *env(const char *name) {
+  const char *v = getenv(name);
+  if (v == NULL) {
+    fprintf(stderr, "missing %s\n", name);
+    exit(2);
+  }
+  return v;
+}
+
+/* Drives the emulator's control API (faults, deny switches) through curl. */
+static void control(const char *method, const char *path, const char *body) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "curl -sf -o /dev/null -X %s -H 'content-type: application/json' -d '%s' %s/_emulator/%s",
+           method, body, env("PLEXCTL_TEST_URL"), path);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "control call failed: %s\n", cmd);
+    exit(2);
+  }
+}
+
+static plexctl_client *client_with(const char *token) {
+  plexctl_client_builder *b = plexctl_client_builder_new();
+  plexctl_client *c = NULL;
+  CHECK(plexctl_client_builder_set_server(b, env("PLEXCTL_TEST_URL")) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
+  if (token != NULL) {
+    CHECK(plexctl_client_builder_set_token(b, (const uint8_t *)token, strlen(token)) == PLEXCTL_STATUS_OK);
+  }
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
+  return c;
+}
+
+static void test_version_and_errors(void) {
+  CHECK(strcmp(plexctl_version(), PLEXCTL_VERSION_STRING) == 0);
+  CHECK(plexctl_last_error_status() == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_last_error_http_status() == 0);
+  CHECK(plexctl_last_error_code() == NULL);
+  CHECK(plexctl_last_error_correlation_id() == NULL);
+  CHECK(strcmp(plexctl_last_error_message(), "") == 0);
+}
+
+static void test_nulls_and_frees(void) {
+  plexctl_client *c = client_with(env("PLEXCTL_TEST_TOKEN"));
+  plexctl_token *t = NULL;
+  plexctl_token_list *l = NULL;
+  plexctl_service_token *st = NULL;
+  plexctl_token_source *src = NULL;
+  plexctl_secret *s = NULL;
+  plexctl_rotation_trigger *tr = NULL;
+  plexctl_rotation_preview *pv = NULL;
+  plexctl_logout_outcome *lo = NULL;
+  const char *id = env("PLEXCTL_TEST_IDENTITY");
+  const char bad_utf8[] = {(char)0xff, (char)0xfe, 0};
+
+  CHECK(plexctl_client_builder_set_server(NULL, "https://x") == PLEXCTL_STATUS_USAGE);
+  CHECK(strstr(plexctl_last_error_message(), "NULL") != NULL);
+  plexctl_client_builder *b = plexctl_client_builder_new();
+  CHECK(plexctl_client_builder_set_server(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_server(b, bad_utf8) == PLEXCTL_STATUS_USAGE);
+  CHECK(strstr(plexctl_last_error_message(), "UTF-8") != NULL);
+  CHECK(plexctl_client_builder_set_token(b, NULL, 3) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_token(b, (const uint8_t *)"\xff", 1) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_token_file(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_profile(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_config_path(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_ca_bundle_file(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_connect_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_use_environment(NULL, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_allow_insecure_http(NULL, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_build(NULL, NULL) == PLEXCTL_STATUS_USAGE);
+  /* build consumes the builder even when the out pointer is NULL. */
+  CHECK(plexctl_client_builder_build(b, NULL) == PLEXCTL_STATUS_USAGE);
+  plexctl_client_builder_free(NULL);
+  plexctl_client_builder_free(plexctl_client_builder_new());
+
+  CHECK(plexctl_issue_token(NULL, id, "prod", NULL, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_issue_token(c, NULL, "prod", NULL, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_issue_token(c, id, NULL, NULL, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_issue_token(c, id, "prod", NULL, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(t == NULL);
+  CHECK(plexctl_rotate_token(NULL, id, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_token(c, NULL, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_token(c, "0190a8c0-1234-7a0a-8a0a-a0a0a0a0a0a3", NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_delete_token(NULL, id) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_delete_token(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_list_tokens(NULL, &l) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_list_tokens(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_mint_service_token(NULL, "svc", "client_credentials", NULL, 0, NULL, 0, NULL, &st) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_mint_service_token(c, NULL, "client_credentials", NULL, 0, NULL, 0, NULL, &st) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_mint_service_token(c, "svc", NULL, NULL, 0, NULL, 0, NULL, &st) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_token_source_new(NULL, "svc", "client_credentials", NULL, 0, NULL, 0, NULL, &src) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_token_source_token(NULL, &s) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_token_source_invalidate(NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_node_keys(NULL, id, &tr) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_node_keys(c, NULL, &tr) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_node_keys(c, env("PLEXCTL_TEST_NODE"), NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_preview_node_key_rotation(NULL, id, &pv) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_preview_node_key_rotation(c, NULL, &pv) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_store_session(NULL, "p", "https://x", (const uint8_t *)"t", 1, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_store_session(c, NULL, "https://x", (const uint8_t *)"t", 1, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_store_session(c, "p", NULL, (const uint8_t *)"t", 1, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_store_session(c, "p", "https://x", NULL, 1, false) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_logout(NULL, &lo) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_logout(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_session(NULL, &t) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_rotate_session(c, NULL) == PLEXCTL_STATUS_USAGE);
+
+  /* Accessors of NULL answer NULL, 0 or false. */
+  CHECK(plexctl_token_id(NULL) == NULL && plexctl_token_plaintext(NULL) == NULL);
+  CHECK(plexctl_token_env_prefix(NULL) == NULL && plexctl_token_expires_at(NULL) == NULL);
+  CHECK(plexctl_token_rotation_deadline(NULL) == NULL && plexctl_token_sunset(NULL) == NULL);
+  CHECK(!plexctl_token_sunset_agrees(NULL));
+  CHECK(plexctl_token_list_len(NULL) == 0 && plexctl_token_list_get(NULL, 0) == NULL);
+  CHECK(plexctl_token_summary_id(NULL) == NULL && plexctl_token_summary_env_prefix(NULL) == NULL);
+  CHECK(plexctl_token_summary_created_at(NULL) == NULL && plexctl_token_summary_expires_at(NULL) == NULL);
+  CHECK(plexctl_token_summary_last_used_at(NULL) == NULL && plexctl_token_summary_rotated_at(NULL) == NULL);
+  CHECK(plexctl_secret_expose(NULL) == NULL && plexctl_secret_len(NULL) == 0);
+  CHECK(plexctl_service_token_access_token(NULL) == NULL && plexctl_service_token_type(NULL) == NULL);
+  CHECK(plexctl_service_token_expires_in(NULL) == 0 && plexctl_service_token_scope(NULL) == NULL);
+  CHECK(plexctl_rotation_trigger_rotation_id(NULL) == NULL && plexctl_rotation_trigger_peer_id(NULL) == NULL);
+  CHECK(plexctl_rotation_trigger_node_id(NULL) == NULL && plexctl_rotation_trigger_state(NULL) == NULL);
+  CHECK(plexctl_rotation_trigger_requested_at(NULL) == NULL && !plexctl_rotation_trigger_already_pending(NULL));
+  CHECK(plexctl_rotation_preview_node_id(NULL) == NULL && plexctl_rotation_preview_peer_id(NULL) == NULL);
+  CHECK(plexctl_rotation_preview_affected_peer_count(NULL) == 0 && !plexctl_rotation_preview_already_pending(NULL));
+  CHECK(plexctl_rotation_preview_estimated_duration_seconds(NULL) == 0 && plexctl_rotation_preview_edge_count(NULL) == 0);
+  CHECK(plexctl_rotation_preview_edge_peer_node_id(NULL, 0) == NULL && plexctl_rotation_preview_edge_current_kid(NULL, 0) == NULL);
+  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(NULL, 0) == -1);
+  CHECK(plexctl_logout_outcome_profile(NULL) == NULL && plexctl_logout_outcome_server(NULL) == NULL);
+  CHECK(!plexctl_logout_outcome_revoked(NULL) && plexctl_logout_outcome_text(NULL) == NULL);
+  CHECK(plexctl_logout_outcome_json(NULL) == NULL);
+
+  /* Every _free accepts NULL. */
+  plexctl_client_free(NULL);
+  plexctl_token_free(NULL);
+  plexctl_token_list_free(NULL);
+  plexctl_service_token_free(NULL);
+  plexctl_token_source_free(NULL);
+  plexctl_secret_free(NULL);
+  plexctl_rotation_trigger_free(NULL);
+  plexctl_rotation_preview_free(NULL);
+  plexctl_logout_outcome_free(NULL);
+  plexctl_client_free(c);
+}
+
+static void test_builder_errors(void) {
+  plexctl_client *c = NULL;
+  plexctl_client_builder *b = plexctl_client_builder_new();
+  CHECK(plexctl_client_builder_set_server(b, "http://plexsphere.example.com") == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_CREDENTIALS);
+  CHECK(c == NULL);
+  b = plexctl_client_builder_new();
+  CHECK(plexctl_client_builder_set_server(b, "not a url") == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_USAGE);
+  b = plexctl_client_builder_new();
+  CHECK(plexctl_client_builder_set_server(b, "http://plexsphere.example.com") == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_allow_insecure_http(b, true) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_timeout_ms(b, 5000) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_connect_timeout_ms(b, 1000) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
+  plexctl_client_free(c);
+  /* A missing CA bundle fails at build. */
+  b = plexctl_client_builder_new();
+  CHECK(plexctl_client_builder_set_ca_bundle_file(b, "/nonexistent/ca.pem") == PLEXCTL_STATUS_OK);
+  c = NULL;
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_RUNTIME && c == NULL);
+}
+
+static void test_tokens(void) {
+  plexctl_client *admin = client_with(env("PLEXCTL_TEST_TOKEN"));
+  const char *id = env("PLEXCTL_TEST_IDENTITY");
+  plexctl_token *issued = NULL, *rotated = NULL;
+  plexctl_token_list *list = NULL;
+
+  CHECK(plexctl_issue_token(admin, "group:nope", "prod", NULL, &issued) == PLEXCTL_STATUS_USAGE);
+  CHECK(strstr(plexctl_last_error_message(), "identity_ref") != NULL);
+  CHECK(plexctl_issue_token(admin, id, "qa", NULL, &issued) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_issue_token(admin, id, "prod", "soon", &issued) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_delete_token(admin, "not-a-uuid") == PLEXCTL_STATUS_USAGE);
+
+  CHECK(plexctl_issue_token(admin, id, "prod", "24h", &issued) == PLEXCTL_STATUS_OK);
+  const plexctl_secret *pt = plexctl_token_plaintext(issued);
+  CHECK(plexctl_secret_len(pt) == strlen("psk_prod_") + 44);
+  CHECK(strncmp((const char *)plexctl_secret_expose(pt), "psk_prod_", 9) == 0);
+  CHECK(strlen((const char *)plexctl_secret_expose(pt)) == plexctl_secret_len(pt));
+  CHECK(strcmp(plexctl_token_env_prefix(issued), "prod") == 0);
+  CHECK(strlen(plexctl_token_id(issued)) == 36);
+  CHECK(plexctl_token_expires_at(issued) != NULL);
+  CHECK(plexctl_token_rotation_deadline(issued) == NULL);
+  /* The id never appears in the error message, and neither does the token. */
+  char old_plaintext[128];
+  snprintf(old_plaintext, sizeof old_plaintext, "%s", (const char *)plexctl_secret_expose(pt));
+
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_OK);
+  size_t n = plexctl_token_list_len(list);
+  int found = 0;
+  for (size_t i = 0; i < n; i++) {
+    const plexctl_token_summary *s = plexctl_token_list_get(list, i);
+    CHECK(plexctl_token_summary_created_at(s) != NULL && plexctl_token_summary_expires_at(s) != NULL);
+    CHECK(plexctl_token_summary_env_prefix(s) != NULL);
+    if (strcmp(plexctl_token_summary_id(s), plexctl_token_id(issued)) == 0) {
+      found = 1;
+      CHECK(plexctl_token_summary_rotated_at(s) == NULL);
+    }
+    (void)plexctl_token_summary_last_used_at(s);
+  }
+  CHECK(found);
+  CHECK(plexctl_token_list_get(list, n) == NULL);
+  plexctl_token_list_free(list);
+
+  CHECK(plexctl_rotate_token(admin, plexctl_token_id(issued), &rotated) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_sunset_agrees(rotated));
+  CHECK(plexctl_token_rotation_deadline(rotated) != NULL && plexctl_token_sunset(rotated) != NULL);
+  CHECK(strcmp((const char *)plexctl_secret_expose(plexctl_token_plaintext(rotated)), old_plaintext) != 0);
+
+  /* Both plaintexts work until the deadline. */
+  plexctl_client *old_c = client_with(old_plaintext);
+  plexctl_client *new_c = client_with((const char *)plexctl_secret_expose(plexctl_token_plaintext(rotated)));
+  CHECK(plexctl_list_tokens(old_c, &list) == PLEXCTL_STATUS_OK);
+  plexctl_token_list_free(list);
+  CHECK(plexctl_delete_token(admin, plexctl_token_id(issued)) == PLEXCTL_STATUS_OK);
+  list = NULL;
+  CHECK(plexctl_list_tokens(new_c, &list) == PLEXCTL_STATUS_RUNTIME && list == NULL);
+  CHECK(plexctl_last_error_http_status() == 401);
+  CHECK(strcmp(plexctl_last_error_code(), "unauthenticated") == 0);
+  CHECK(strstr(plexctl_last_error_message(), old_plaintext + 9) == NULL);
+  CHECK(plexctl_delete_token(admin, plexctl_token_id(issued)) == PLEXCTL_STATUS_RUNTIME);
+  CHECK(plexctl_last_error_http_status() == 404);
+
+  /* No token: credentials error before the wire. */
+  plexctl_client *anon = client_with(NULL);
+  CHECK(plexctl_list_tokens(anon, &list) == PLEXCTL_STATUS_CREDENTIALS);
+
+  /* Denied principal: 403, exit code 4, with the denial's correlation id. */
+  char body[256];
+  snprintf(body, sizeof body, "{\"identity_ref\":\"%s\",\"denied\":true}", env("PLEXCTL_TEST_IDENTITY"));
+  control("PUT", "deny", body);
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_DENIED);
+  CHECK(plexctl_last_error_http_status() == 403 && plexctl_last_error_correlation_id() != NULL);
+  snprintf(body, sizeof body, "{\"identity_ref\":\"%s\",\"denied\":false}", env("PLEXCTL_TEST_IDENTITY"));
+  control("PUT", "deny", body);
+
+  /* Faults: a 5xx, a proxy's HTML page, a dropped connection. */
+  control("PUT", "fault", "{\"kind\":\"status\",\"status\":500,\"count\":1}");
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME && plexctl_last_error_http_status() == 500);
+  control("PUT", "fault", "{\"kind\":\"html_bad_gateway\",\"count\":1}");
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME);
+  CHECK(strstr(plexctl_last_error_message(), "Bad Gateway") != NULL);
+  control("PUT", "fault", "{\"kind\":\"drop\",\"count\":1}");
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME && plexctl_last_error_http_status() == 0);
+  CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_OK);
+  plexctl_token_list_free(list);
+
+  plexctl_token_free(issued);
+  plexctl_token_free(rotated);
+  plexctl_client_free(old_c);
+  plexctl_client_free(new_c);
+  plexctl_client_free(anon);
+  plexctl_client_free(admin);
+}
+
+static void test_grants(void) {
+  plexctl_client *c = client_with(NULL);
+  const char *secret = env("PLEXCTL_TEST_CLIENT_SECRET");
+  const char *jwt = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+  plexctl_service_token *st = NULL;
+  CHECK(plexctl_mint_service_token(c, "svc-c", "client_credentials", (const uint8_t *)secret, strlen(secret), NULL, 0,
+                              "domain:read", &st) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_service_token_type(st), "Bearer") == 0);
+  CHECK(plexctl_service_token_expires_in(st) > 0);
+  CHECK(strcmp(plexctl_service_token_scope(st), "domain:read") == 0);
+  CHECK(plexctl_secret_len(plexctl_service_token_access_token(st)) > 0);
+  plexctl_service_token_free(st);
+
+  st = NULL;
+  CHECK(plexctl_mint_service_token(c, "svc-c", jwt, (const uint8_t *)secret, strlen(secret), NULL, 0, NULL, &st) ==
+        PLEXCTL_STATUS_RUNTIME);
+  CHECK(st == NULL);
+  CHECK(strcmp(plexctl_last_error_message(),
+               "--client-secret must not be set for grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer") == 0);
+  CHECK(plexctl_mint_service_token(c, "svc-c", "password", (const uint8_t *)secret, strlen(secret), NULL, 0, NULL, &st) ==
+        PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_mint_service_token(c, "svc-c", "client_credentials", (const uint8_t *)"wrong", 5, NULL, 0, NULL, &st) ==
+        PLEXCTL_STATUS_RUNTIME);
+  CHECK(plexctl_last_error_http_status() == 401 && strcmp(plexctl_last_error_code(), "invalid_client") == 0);
+  CHECK(strstr(plexctl_last_error_message(), secret) == NULL);
+
+  plexctl_token_source *src = NULL;
+  plexctl_secret *a = NULL, *b = NULL;
+  CHECK(plexctl_token_source_new(c, "svc-c", jwt, (const uint8_t *)secret, strlen(secret), NULL, 0, NULL, &src) ==
+        PLEXCTL_STATUS_RUNTIME);
+  CHECK(plexctl_token_source_new(c, "svc-c", "client_credentials", (const uint8_t *)secret, strlen(secret), NULL, 0,
+                                 NULL, &src) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_source_token(src, &a) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_source_token(src, &b) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_secret_len(a) == plexctl_secret_len(b) &&
+        memcmp(plexctl_secret_expose(a), plexctl_secret_expose(b), plexctl_secret_len(a)) == 0);
+  CHECK(plexctl_token_source_invalidate(src) == PLEXCTL_STATUS_OK);
+  plexctl_secret_free(b);
+  b = NULL;
+  CHECK(plexctl_token_source_token(src, &b) == PLEXCTL_STATUS_OK);
+  CHECK(memcmp(plexctl_secret_expose(a), plexctl_secret_expose(b), plexctl_secret_len(a)) != 0);
+  plexctl_secret_free(a);
+  plexctl_secret_free(b);
+  /* The source shares the client: freeing the client first is allowed. */
+  plexctl_client_free(c);
+  a = NULL;
+  CHECK(plexctl_token_source_token(src, &a) == PLEXCTL_STATUS_OK);
+  plexctl_secret_free(a);
+  plexctl_token_source_free(src);
+}
+
+static void test_keys(void) {
+  plexctl_client *c = client_with(env("PLEXCTL_TEST_TOKEN"));
+  const char *node = env("PLEXCTL_TEST_NODE");
+  plexctl_rotation_preview *p = NULL;
+  plexctl_rotation_trigger *t = NULL, *again = NULL;
+  CHECK(plexctl_preview_node_key_rotation(c, node, &p) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_rotation_preview_node_id(p), node) == 0);
+  CHECK(plexctl_rotation_preview_peer_id(p) != NULL);
+  CHECK(plexctl_rotation_preview_affected_peer_count(p) == 2 && plexctl_rotation_preview_edge_count(p) == 2);
+  CHECK(!plexctl_rotation_preview_already_pending(p));
+  CHECK(plexctl_rotation_preview_estimated_duration_seconds(p) > 0);
+  CHECK(plexctl_rotation_preview_edge_peer_node_id(p, 1) != NULL);
+  CHECK(strcmp(plexctl_rotation_preview_edge_current_kid(p, 0), "did:web:plexsphere.com#psk-2026-04") == 0);
+  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(p, 0) == 7);
+  CHECK(plexctl_rotation_preview_edge_peer_node_id(p, 2) == NULL);
+  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(p, 2) == -1);
+  plexctl_rotation_preview_free(p);
+
+  CHECK(plexctl_rotate_node_keys(c, node, &t) == PLEXCTL_STATUS_OK);
+  CHECK(!plexctl_rotation_trigger_already_pending(t));
+  CHECK(plexctl_rotation_trigger_rotation_id(t) != NULL && plexctl_rotation_trigger_peer_id(t) != NULL);
+  CHECK(strcmp(plexctl_rotation_trigger_node_id(t), node) == 0);
+  CHECK(strcmp(plexctl_rotation_trigger_state(t), "pending") == 0);
+  CHECK(plexctl_rotation_trigger_requested_at(t) != NULL);
+  control("PATCH", "config", "{\"retrigger_mode\":\"conflict\"}");
+  CHECK(plexctl_rotate_node_keys(c, node, &again) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_rotation_trigger_already_pending(again));
+  CHECK(strcmp(plexctl_rotation_trigger_rotation_id(again), plexctl_rotation_trigger_rotation_id(t)) == 0);
+  plexctl_rotation_trigger_free(again);
+  control("PATCH", "config", "{\"retrigger_mode\":\"ok\"}");
+  plexctl_rotation_trigger_free(t);
+
+  t = NULL;
+  CHECK(plexctl_rotate_node_keys(c, "0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0", &t) == PLEXCTL_STATUS_DENIED);
+  CHECK(strcmp(plexctl_last_error_code(), "node_not_found") == 0 && t == NULL);
+  CHECK(plexctl_rotate_node_keys(c, env("PLEXCTL_TEST_DENIED_NODE"), &t) == PLEXCTL_STATUS_REBAC_DENIED);
+  CHECK(plexctl_last_error_status() == PLEXCTL_STATUS_REBAC_DENIED);
+  CHECK(plexctl_last_error_correlation_id() != NULL);
+  CHECK(plexctl_rotate_node_keys(c, "node-1", &t) == PLEXCTL_STATUS_USAGE);
+  control("PATCH", "config", "{\"key_rotate_provisioned\":false}");
+  CHECK(plexctl_preview_node_key_rotation(c, node, &p) == PLEXCTL_STATUS_RUNTIME);
+  CHECK(strstr(plexctl_last_error_message(), "not provisioned") != NULL);
+  control("PATCH", "config", "{\"key_rotate_provisioned\":true}");
+  plexctl_client_free(c);
+}
+
+static plexctl_client *config_client(const char *config, const char *profile) {
+  plexctl_client_builder *b = plexctl_client_builder_new();
+  plexctl_client *c = NULL;
+  CHECK(plexctl_client_builder_set_config_path(b, config) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
+  if (profile != NULL) CHECK(plexctl_client_builder_set_profile(b, profile) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
+  return c;
+}
+
+static void test_session(void) {
+  const char *config = env("PLEXCTL_TEST_CONFIG");
+  plexctl_client *admin = client_with(env("PLEXCTL_TEST_TOKEN"));
+  plexctl_token *session = NULL, *rotated = NULL;
+  plexctl_logout_outcome *out = NULL;
+  CHECK(plexctl_issue_token(admin, env("PLEXCTL_TEST_IDENTITY"), "prod", NULL, &session) == PLEXCTL_STATUS_OK);
+  const plexctl_secret *pt = plexctl_token_plaintext(session);
+
+  plexctl_client *c = config_client(config, NULL);
+  CHECK(plexctl_logout(c, &out) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_logout_outcome_profile(out) == NULL);
+  CHECK(strcmp(plexctl_logout_outcome_text(out), "No active session; nothing to do.") == 0);
+  plexctl_logout_outcome_free(out);
+  CHECK(plexctl_store_session(c, "", env("PLEXCTL_TEST_URL"), plexctl_secret_expose(pt), plexctl_secret_len(pt), true) ==
+        PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_store_session(c, "ci", "http://plexsphere.example.com", plexctl_secret_expose(pt), plexctl_secret_len(pt),
+                              true) == PLEXCTL_STATUS_CREDENTIALS);
+  CHECK(plexctl_store_session(c, "ci", env("PLEXCTL_TEST_URL"), plexctl_secret_expose(pt), plexctl_secret_len(pt), true) ==
+        PLEXCTL_STATUS_OK);
+  plexctl_client_free(c);
+
+  c = config_client(config, "ci");
+  plexctl_token_list *l = NULL;
+  CHECK(plexctl_list_tokens(c, &l) == PLEXCTL_STATUS_OK);
+  plexctl_token_list_free(l);
+  CHECK(plexctl_rotate_session(c, &rotated) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_sunset_agrees(rotated));
+  plexctl_token_free(rotated);
+  out = NULL;
+  CHECK(plexctl_logout(c, &out) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_logout_outcome_profile(out), "ci") == 0);
+  CHECK(plexctl_logout_outcome_revoked(out));
+  CHECK(strcmp(plexctl_logout_outcome_server(out), env("PLEXCTL_TEST_URL")) == 0);
+  CHECK(strcmp(plexctl_logout_outcome_text(out), "Logged out. Cleared profile \"ci\".") == 0);
+  CHECK(strstr(plexctl_logout_outcome_json(out), "\"revoked\": true") != NULL);
+  plexctl_logout_outcome_free(out);
+  rotated = NULL;
+  CHECK(plexctl_rotate_session(c, &rotated) == PLEXCTL_STATUS_CREDENTIALS && rotated == NULL);
+  plexctl_client_free(c);
+  plexctl_token_free(session);
+  plexctl_client_free(admin);
+}
+
+static void *list_in_thread(void *arg) {
+  const plexctl_client *c = (const plexctl_client *)arg;
+  for (int i = 0; i < 5; i++) {
+    plexctl_token_list *l = NULL;
+    if (plexctl_list_tokens(c, &l) != PLEXCTL_STATUS_OK) return (void *)1;
+    plexctl_token_list_free(l);
+  }
+  return NULL;
+}
+
+static void test_threads(void) {
+  plexctl_client *c = client_with(env("PLEXCTL_TEST_TOKEN"));
+  pthread_t threads[4];
+  for (int i = 0; i < 4; i++) CHECK(pthread_create(&threads[i], NULL, list_in_thread, c) == 0);
+  for (int i = 0; i < 4; i++) {
+    void *r = NULL;
+    CHECK(pthread_join(threads[i], &r) == 0 && r == NULL);
+  }
+  plexctl_client_free(c);
+}
+
+int main(void) {
+  test_version_and_errors();
+  test_nulls_and_frees();
+  test_builder_errors();
+  test_tokens();
+  test_grants();
+  test_keys();
+  test_session();
+  test_threads();
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}

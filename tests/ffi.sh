@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The C ABI end to end: builds libplexctl, checks the committed header is fresh, then builds and
+# runs (against the emulator binary) the C tests under valgrind memcheck, the C examples with
+# -Wall -Wextra -Werror -pedantic, the header as C++, a pkg-config install, and the Go package
+# with go vet and go test -race. Installs valgrind, curl and pkg-config when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/c
+mkdir -p "$OUT"
+step() { printf '\n==> ffi: %s\n' "$*"; }
+
+need=()
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v curl >/dev/null || need+=(curl)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+  step "installing ${need[*]}"
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+step "build libplexctl and the emulator"
+cargo build --locked -q -p plexctl-ffi -p plexctl-emulator
+LIB=$ROOT/target/debug
+# What a Rust staticlib needs from the system on Linux.
+NATIVE_LIBS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+
+step "header is fresh"
+cargo test --locked -q -p plexctl-ffi --test header
+
+step "start the emulator"
+"$LIB/plexsphere-emulator" --fast >"$OUT/emulator.json" 2>"$OUT/emulator.log" &
+EMU_PID=$!
+trap 'kill $EMU_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$OUT/emulator.json" ] && break; sleep 0.1; done
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+export PLEXCTL_TEST_URL=$(json '["url"]' <"$OUT/emulator.json")
+export PLEXCTL_TEST_TOKEN=$(json '["admin_token"]' <"$OUT/emulator.json")
+export PLEXCTL_TEST_IDENTITY=$(json '["admin_identity"]' <"$OUT/emulator.json")
+ctl() { curl -sf -X "$1" -H 'content-type: application/json' -d "$3" "$PLEXCTL_TEST_URL/_emulator/$2"; }
+export PLEXCTL_TEST_NODE=$(ctl POST nodes '{"edges":2}' | json '["node_id"]')
+export PLEXCTL_TEST_DENIED_NODE=$(ctl POST nodes '{"edges":1}' | json '["node_id"]')
+ctl PUT "nodes/$PLEXCTL_TEST_DENIED_NODE/deny" '{"denied":true}' >/dev/null
+export PLEXCTL_TEST_CLIENT_SECRET=c-client-secret-value
+ctl POST service-identities "{\"kind\":\"client_credentials\",\"client_id\":\"svc-c\",\"client_secret\":\"$PLEXCTL_TEST_CLIENT_SECRET\"}" >/dev/null
+
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -I"$ROOT/include")
+
+step "C tests under valgrind"
+cc "${CFLAGS[@]}" -g tests/c/test_plexctl.c "$LIB/libplexctl.a" $NATIVE_LIBS -o "$OUT/test_plexctl"
+export PLEXCTL_TEST_CONFIG=$OUT/config/plexctl.yaml
+rm -rf "$OUT/config"
+valgrind -q --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+  "$OUT/test_plexctl"
+
+step "the header as C++"
+c++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" tests/c/header_cxx.cpp "$LIB/libplexctl.a" $NATIVE_LIBS \
+  -o "$OUT/header_cxx"
+"$OUT/header_cxx"
+
+step "C examples (linked against the shared library)"
+for src in examples/c/*.c; do
+  name=$(basename "$src" .c)
+  cc "${CFLAGS[@]}" "$src" -L"$LIB" -lplexctl -Wl,-rpath,"$LIB" -o "$OUT/$name"
+done
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issue_token" "$PLEXCTL_TEST_IDENTITY" >"$OUT/issue_token.out"
+grep -q '^# WARNING: this is the only time this plaintext will be displayed$' "$OUT/issue_token.out"
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL "$OUT/service_token" svc-c client_credentials <<<"$PLEXCTL_TEST_CLIENT_SECRET" >/dev/null
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/rotate_node_keys" "$PLEXCTL_TEST_NODE" --dry-run >/dev/null
+set +e
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/rotate_node_keys" "$PLEXCTL_TEST_DENIED_NODE" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" -eq 77 ] || { echo "rotate_node_keys on a denied node exited $rc, want 77" >&2; exit 1; }
+PLEXCTL_CONFIG=$OUT/config/example.yaml "$OUT/logout" >/dev/null 2>&1
+
+step "pkg-config install"
+PREFIX=$OUT/prefix
+rm -rf "$PREFIX"
+scripts/install-ffi.sh "$PREFIX" debug >/dev/null
+PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig cc "${CFLAGS[@]}" examples/c/issue_token.c \
+  $(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs plexctl) -Wl,-rpath,"$PREFIX/lib" -o "$OUT/issue_token_pc"
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issue_token_pc" "$PLEXCTL_TEST_IDENTITY" >/dev/null
+
+if [ -f examples/go/go.mod ] && command -v go >/dev/null; then
+  step "Go: vet and test -race"
+  export CGO_CFLAGS="-I$ROOT/include"
+  export CGO_LDFLAGS="$LIB/libplexctl.a $NATIVE_LIBS"
+  (cd examples/go && go vet ./... && go test -race -count=1 ./...)
+fi
+
+echo
+echo "ffi: all checks passed"
