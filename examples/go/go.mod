@@ -1,0 +1,3 @@
+module plexctl.example/plexctl
+
+go 1.24
