@@ -15,6 +15,7 @@ use crate::errors::{Error, usage};
 use crate::grants::ServiceToken;
 use crate::keys::{RotationPreview, RotationTrigger};
 use crate::secret::extract_secret;
+use crate::session::LogoutOutcome;
 use crate::tokens::{IssuedToken, RotatedToken, TokenSummary};
 
 /// A client for the plexsphere v1 API.
@@ -229,5 +230,34 @@ impl Client {
         node_id: &Bound<'_, PyAny>,
     ) -> PyResult<RotationPreview> {
         crate::keys::preview_node_key_rotation(self, py, node_id)
+    }
+
+    /// Saves `server` and `token` (a `Secret`, `str` or `bytes`) under `profile` in the config
+    /// file (created 0600 in a 0700 directory), making it the default when `make_default` is set
+    /// or there is no default yet: what a login command calls.
+    #[pyo3(signature = (profile, server, token, *, make_default=false))]
+    fn store_session(
+        &self,
+        py: Python<'_>,
+        profile: &str,
+        server: &str,
+        token: &Bound<'_, PyAny>,
+        make_default: bool,
+    ) -> PyResult<()> {
+        crate::session::store_session(self, py, profile, server, token, make_default)
+    }
+
+    /// Ends the active session (this client's profile, else the file's default): revokes its
+    /// token on its server, then clears the profile. No session is a no-op; a session the server
+    /// no longer knows (401/404) is cleared too. Every failure keeps the stored credential.
+    fn logout(&self, py: Python<'_>) -> PyResult<LogoutOutcome> {
+        crate::session::logout(self, py)
+    }
+
+    /// Rotates the token the active profile holds and writes the new plaintext into the profile
+    /// before returning. If the file cannot be written, `SessionNotSavedError.rotated` holds the
+    /// new plaintext.
+    fn rotate_session(&self, py: Python<'_>) -> PyResult<RotatedToken> {
+        crate::session::rotate_session(self, py)
     }
 }

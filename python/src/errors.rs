@@ -25,6 +25,7 @@ mod exc {
     pyo3::import_exception!(plexctl.errors, PermissionDenied);
     pyo3::import_exception!(plexctl.errors, RebacDenied);
     pyo3::import_exception!(plexctl.errors, NodeNotFound);
+    pyo3::import_exception!(plexctl.errors, SessionNotSavedError);
 }
 
 /// A core error on its way to Python. Every fallible method of the extension returns
@@ -56,6 +57,7 @@ pub(crate) enum Class {
     PermissionDenied,
     RebacDenied,
     NodeNotFound,
+    SessionNotSavedError,
 }
 
 /// The class of an [`CoreError::Api`], from its status and the exit code the core gave it.
@@ -82,6 +84,7 @@ pub(crate) fn class_of(e: &CoreError) -> Class {
         CoreError::Setup(_) => Class::SetupError,
         CoreError::Transport { .. } => Class::TransportError,
         CoreError::Decode { .. } => Class::ResponseError,
+        CoreError::SessionNotSaved { .. } => Class::SessionNotSavedError,
         CoreError::Api(api) => api_class(api.status, e.exit_code()),
         // A variant added to the core later still reaches Python with its exit code; the
         // fallback keeps `except plexctl.Error` complete.
@@ -110,6 +113,7 @@ fn class_type<'py>(py: Python<'py>, class: Class) -> Bound<'py, pyo3::types::PyT
         Class::PermissionDenied => py.get_type::<exc::PermissionDenied>(),
         Class::RebacDenied => py.get_type::<exc::RebacDenied>(),
         Class::NodeNotFound => py.get_type::<exc::NodeNotFound>(),
+        Class::SessionNotSavedError => py.get_type::<exc::SessionNotSavedError>(),
     }
 }
 
@@ -141,6 +145,12 @@ fn fields<'py>(py: Python<'py>, e: &CoreError) -> PyResult<Bound<'py, PyDict>> {
                 kw.set_item("reason", p.reason.as_deref())?;
                 kw.set_item("relation_path", p.relation_path.clone())?;
             }
+        }
+        CoreError::SessionNotSaved { rotated, .. } => {
+            // The new plaintext must reach the caller: it rides on the exception as a
+            // RotatedToken whose plaintext is a masked Secret.
+            let rotated = crate::tokens::RotatedToken::from_core(py, (**rotated).clone())?;
+            kw.set_item("rotated", Py::new(py, rotated)?)?;
         }
         _ => {}
     }

@@ -13,6 +13,7 @@ mod errors;
 mod grants;
 mod keys;
 mod secret;
+mod session;
 mod tokens;
 
 #[pymodule]
@@ -28,5 +29,6 @@ fn _plexctl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::RotationTrigger>()?;
     m.add_class::<keys::RotationPreview>()?;
     m.add_class::<keys::RotationImpactEdge>()?;
+    m.add_class::<session::LogoutOutcome>()?;
     Ok(())
 }

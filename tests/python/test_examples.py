@@ -76,3 +76,17 @@ def test_rotate_node_keys(emu: Emulator) -> None:
     assert json.loads(out.stdout.splitlines()[1])["trigger"]["already_pending"] is False
     out = run(emu, "rotate_node_keys.py", str(uuid.uuid4()))
     assert out.returncode == 4
+
+
+def test_logout(emu: Emulator, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    issued = emu.client().issue_token(emu.admin_identity, "prod")
+    plexctl.Client(config_path=str(config), use_environment=False).store_session(
+        "default", emu.url, issued.plaintext, make_default=True
+    )
+    out = run(emu, "logout.py", "--config", str(config), "--output", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"profile": "default", "server": emu.url, "revoked": True}
+    out = run(emu, "logout.py", "--config", str(config))
+    assert out.returncode == 0
+    assert out.stderr.strip() == "No active session; nothing to do."

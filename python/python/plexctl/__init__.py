@@ -21,6 +21,7 @@ sharing one :class:`Client` run their requests in parallel.
 from plexctl._plexctl import (
     Client,
     IssuedToken,
+    LogoutOutcome,
     RotatedToken,
     RotationImpactEdge,
     RotationPreview,
@@ -44,6 +45,7 @@ from plexctl.errors import (
     PermissionDenied,
     RebacDenied,
     ResponseError,
+    SessionNotSavedError,
     SetupError,
     TransportError,
     UsageError,
@@ -65,6 +67,8 @@ __all__ = [
     "RotationTrigger",
     "RotationPreview",
     "RotationImpactEdge",
+    # stored sessions
+    "LogoutOutcome",
     # errors
     "Error",
     "UsageError",
@@ -81,4 +85,5 @@ __all__ = [
     "PermissionDenied",
     "RebacDenied",
     "NodeNotFound",
+    "SessionNotSavedError",
 ]

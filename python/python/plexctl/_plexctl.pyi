@@ -12,6 +12,7 @@ __version__: str
 __all__ = [
     "Client",
     "IssuedToken",
+    "LogoutOutcome",
     "RotatedToken",
     "RotationImpactEdge",
     "RotationPreview",
@@ -120,6 +121,14 @@ class Client:
         """Triggers a mesh-key rotation for a Node (``already_pending`` if one is in flight)."""
     def preview_node_key_rotation(self, node_id: str | uuid.UUID) -> RotationPreview:
         """Previews a Node's mesh-key rotation; changes nothing."""
+    def store_session(
+        self, profile: str, server: str, token: _SecretInput, *, make_default: bool = False
+    ) -> None:
+        """Saves server and token under profile in the config file (what a login calls)."""
+    def logout(self) -> LogoutOutcome:
+        """Revokes the active profile's token, then clears the profile; no session is a no-op."""
+    def rotate_session(self) -> RotatedToken:
+        """Rotates the active profile's token and saves the new plaintext before returning."""
 
 @final
 class IssuedToken:
@@ -272,3 +281,20 @@ class RotationPreview:
     def estimated_duration_seconds(self) -> int: ...
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ids as strings, edges as dicts)."""
+
+@final
+class LogoutOutcome:
+    """What ``Client.logout()`` did."""
+
+    @property
+    def profile(self) -> str | None: ...
+    @property
+    def server(self) -> str | None: ...
+    @property
+    def revoked(self) -> bool: ...
+    @property
+    def had_session(self) -> bool: ...
+    def text(self) -> str:
+        """The line plexctl prints."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary: profile, server, revoked."""

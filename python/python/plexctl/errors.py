@@ -18,6 +18,7 @@ a CLI can ``sys.exit(err.exit_code)``.
     ├── SetupError                          1: bad CA bundle, TLS set-up
     ├── TransportError                      1: connection failed, dropped, or timed out (.timeout)
     ├── ResponseError                       1: a 2xx body that does not parse (or exceeds the cap)
+    ├── SessionNotSavedError                1: a stored session was rotated but not saved (.rotated)
     └── APIError                            a non-2xx answer (.status, .code, .title, ...)
         ├── PermissionDenied                4: 403 on tokens / logout
         │   └── RebacDenied                 77: 403 on key rotate
@@ -29,7 +30,7 @@ classes (the Rust extension raises them), so they pickle and subclass like any e
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 __all__ = [
     "Error",
@@ -47,6 +48,7 @@ __all__ = [
     "PermissionDenied",
     "RebacDenied",
     "NodeNotFound",
+    "SessionNotSavedError",
 ]
 
 
@@ -225,3 +227,26 @@ class RebacDenied(PermissionDenied):
 
 class NodeNotFound(APIError):
     """Key rotate: 404 ``node_not_found`` (exit code 4)."""
+
+
+class SessionNotSavedError(Error):
+    """``Client.rotate_session()`` rotated the stored token but could not write the config file
+    (exit code 1).
+
+    The new plaintext is not lost: ``rotated`` is the :class:`plexctl.RotatedToken` (its
+    ``plaintext`` a masked :class:`plexctl.Secret`); store it. The old plaintext keeps working until
+    ``rotated.rotation_deadline``.
+    """
+
+    rotated: Any
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        exit_code: int = 1,
+        operation: Optional[str] = None,
+        rotated: Any = None,
+    ) -> None:
+        super().__init__(message, exit_code=exit_code, operation=operation)
+        self.rotated = rotated
