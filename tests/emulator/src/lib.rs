@@ -1499,6 +1499,9 @@ struct SeedToken {
     env_prefix: String,
     #[serde(default)]
     ttl_seconds: Option<u64>,
+    /// Mint this many (for large lists in benchmarks); the answer names the last one.
+    #[serde(default)]
+    count: Option<u32>,
 }
 
 async fn ctl_seed_token(State(s): State<St>, body: Bytes) -> Response {
@@ -1511,7 +1514,11 @@ async fn ctl_seed_token(State(s): State<St>, body: Bytes) -> Response {
         None => time::Duration::try_from(s.lock().config.default_token_ttl)
             .unwrap_or(time::Duration::days(30)),
     };
-    let (id, plaintext) = s.mint(&t.identity_ref, &t.identity_ref, &t.env_prefix, ttl);
+    let mut last = s.mint(&t.identity_ref, &t.identity_ref, &t.env_prefix, ttl);
+    for _ in 1..t.count.unwrap_or(1).max(1) {
+        last = s.mint(&t.identity_ref, &t.identity_ref, &t.env_prefix, ttl);
+    }
+    let (id, plaintext) = last;
     ok_json(
         StatusCode::CREATED,
         json!({"id": id, "plaintext": plaintext}),
