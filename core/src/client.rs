@@ -301,17 +301,15 @@ pub enum TokenSource {
 /// Cheap to clone (an `Arc` inside) and `Send + Sync`: one client serves every thread, and all of
 /// them share one connection pool, so sequential calls reuse one keep-alive connection.
 ///
-/// ```no_run
+/// ```
 /// use plexctl_core::{Client, EnvPrefix, IdentityRef, IssueTokenRequest, Secret};
-/// # fn main() -> plexctl_core::Result<()> {
-/// let client = Client::builder()
-///     .server("https://plexsphere.example.com")
-///     .token(Secret::from("psk_prod_..."))
-///     .build()?;
-/// let identity: IdentityRef = "user:0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2".parse()?;
+/// # let emu = plexctl_emulator::Emulator::start(plexctl_emulator::Config::fast()).unwrap();
+/// # let (server, token, user) = (emu.url(), emu.admin_token().to_owned(), emu.admin_identity());
+/// let client = Client::builder().server(server).token(Secret::from(token)).build()?;
+/// let identity: IdentityRef = user.parse()?; // "user:<uuid>"
 /// let issued = client.issue_token(&IssueTokenRequest::new(identity, EnvPrefix::Prod))?;
 /// println!("{} expires at {}", issued.id, issued.expires_at);
-/// # Ok(()) }
+/// # Ok::<(), plexctl_core::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Client {

@@ -9,15 +9,42 @@
 //!   from the 0600 config file.
 //! - **Node mesh-key rotation** ([`keys`]): trigger, and a dry-run preview.
 //!
-//! ```no_run
+//! ```
 //! use plexctl_core::{Client, IssueTokenRequest, Secret, tokens::ONE_TIME_BANNER};
-//! # fn main() -> Result<(), plexctl_core::Error> {
-//! let client = Client::builder().server("https://plexsphere.example.com")
-//!     .token(Secret::from("psk_prod_...")).build()?;
-//! let req = IssueTokenRequest::parse("user:0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2", "prod", Some("24h"))?;
+//! # let emu = plexctl_emulator::Emulator::start(plexctl_emulator::Config::fast()).unwrap();
+//! # let (server, token) = (emu.url(), emu.admin_token().to_owned());
+//! # let identity = emu.admin_identity();
+//! let client = Client::builder().server(server).token(Secret::from(token)).build()?;
+//! let req = IssueTokenRequest::parse(&identity, "prod", Some("24h"))?;
 //! let issued = client.issue_token(&req)?;
-//! println!("{ONE_TIME_BANNER}\n{}", issued.plaintext.expose_secret());
-//! # Ok(()) }
+//! println!("{ONE_TIME_BANNER}\n{}", issued.plaintext.expose_secret()); // shown exactly once
+//! let rotated = client.rotate_token(issued.id)?; // the old plaintext works until the deadline
+//! assert!(rotated.sunset_agrees());
+//! client.delete_token(issued.id)?;
+//! # Ok::<(), plexctl_core::Error>(())
+//! ```
+//!
+//! Service-token grants and node key rotation read the same way:
+//!
+//! ```
+//! use plexctl_core::{Client, ServiceTokenRequest, ServiceTokenSource, Secret};
+//! # let emu = plexctl_emulator::Emulator::start(plexctl_emulator::Config::fast()).unwrap();
+//! # emu.add_service_identity(plexctl_emulator::ServiceIdentitySpec::ClientCredentials {
+//! #     client_id: "svc-deployer".into(), client_secret: "s3cret".into() });
+//! # let node_id = emu.add_node(2).node_id;
+//! # let (server, admin) = (emu.url(), emu.admin_token().to_owned());
+//! let anonymous = Client::builder().server(server.clone()).build()?; // a grant needs no token
+//! let grant = ServiceTokenRequest::client_credentials("svc-deployer", Secret::from("s3cret"));
+//! let source = ServiceTokenSource::new(anonymous, grant)?; // refreshes before expiry
+//! let access = source.token()?;
+//!
+//! let client = Client::builder().server(server).token(Secret::from(admin)).build()?;
+//! let preview = client.preview_node_key_rotation(node_id)?; // changes nothing
+//! let trigger = client.rotate_node_keys(node_id)?;
+//! assert_eq!(trigger.peer_id, Some(preview.peer_id));
+//! assert!(client.rotate_node_keys(node_id)?.already_pending); // idempotent: still success
+//! # let _ = access;
+//! # Ok::<(), plexctl_core::Error>(())
 //! ```
 //!
 //! # Errors and exit codes
