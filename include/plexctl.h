@@ -82,7 +82,8 @@ typedef struct plexctl_token_list plexctl_token_list;
 // many threads may call plexctl_token_source_token at once; one of them mints.
 typedef struct plexctl_token_source plexctl_token_source;
 
-// A token's plaintext-free summary.
+// A token's plaintext-free summary. Its strings are built on first access (a 10,000-entry list
+// costs nothing for the fields nobody reads) and then live as long as the list.
 typedef struct plexctl_token_summary plexctl_token_summary;
 
 #ifdef __cplusplus

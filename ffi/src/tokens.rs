@@ -1,6 +1,7 @@
 //! The API-token family: issue, list, delete, rotate.
 
 use std::ffi::{CString, c_char};
+use std::sync::OnceLock;
 
 use plexctl_core::tokens::parse_token_id;
 use plexctl_core::{IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};
@@ -178,27 +179,40 @@ pub extern "C" fn plexctl_token_free(token: *mut plexctl_token) {
     free_box(token)
 }
 
-/// A token's plaintext-free summary.
+/// A token's plaintext-free summary. Its strings are built on first access (a 10,000-entry list
+/// costs nothing for the fields nobody reads) and then live as long as the list.
 pub struct plexctl_token_summary {
-    id: CString,
-    env_prefix: CString,
-    created_at: CString,
-    expires_at: CString,
-    last_used_at: Option<CString>,
-    rotated_at: Option<CString>,
+    inner: TokenSummary,
+    id: OnceLock<CString>,
+    env_prefix: OnceLock<CString>,
+    created_at: OnceLock<CString>,
+    expires_at: OnceLock<CString>,
+    last_used_at: OnceLock<Option<CString>>,
+    rotated_at: OnceLock<Option<CString>>,
 }
 
 impl From<TokenSummary> for plexctl_token_summary {
-    fn from(t: TokenSummary) -> Self {
+    fn from(inner: TokenSummary) -> Self {
         plexctl_token_summary {
-            id: c_str(&t.id.to_string()),
-            env_prefix: c_str(&t.env_prefix),
-            created_at: c_time(t.created_at),
-            expires_at: c_time(t.expires_at),
-            last_used_at: t.last_used_at.map(c_time),
-            rotated_at: t.rotated_at.map(c_time),
+            inner,
+            id: OnceLock::new(),
+            env_prefix: OnceLock::new(),
+            created_at: OnceLock::new(),
+            expires_at: OnceLock::new(),
+            last_used_at: OnceLock::new(),
+            rotated_at: OnceLock::new(),
         }
     }
+}
+
+/// A borrowed pointer to a lazily built field of a summary; NULL for a NULL summary.
+fn summary_field(
+    summary: *const plexctl_token_summary,
+    field: impl FnOnce(&plexctl_token_summary) -> *const c_char,
+) -> *const c_char {
+    ffi_value(std::ptr::null(), || {
+        arg_ref(summary, "summary").map_or(std::ptr::null(), field)
+    })
 }
 
 /// The caller's token summaries.
@@ -258,8 +272,8 @@ pub extern "C" fn plexctl_token_list_free(list: *mut plexctl_token_list) {
 /// The token id. Borrowed from the list; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_summary_id(summary: *const plexctl_token_summary) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| s.id.as_ptr())
+    summary_field(summary, |s| {
+        s.id.get_or_init(|| c_str(&s.inner.id.to_string())).as_ptr()
     })
 }
 
@@ -268,8 +282,10 @@ pub extern "C" fn plexctl_token_summary_id(summary: *const plexctl_token_summary
 pub extern "C" fn plexctl_token_summary_env_prefix(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| s.env_prefix.as_ptr())
+    summary_field(summary, |s| {
+        s.env_prefix
+            .get_or_init(|| c_str(&s.inner.env_prefix))
+            .as_ptr()
     })
 }
 
@@ -278,8 +294,10 @@ pub extern "C" fn plexctl_token_summary_env_prefix(
 pub extern "C" fn plexctl_token_summary_created_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| s.created_at.as_ptr())
+    summary_field(summary, |s| {
+        s.created_at
+            .get_or_init(|| c_time(s.inner.created_at))
+            .as_ptr()
     })
 }
 
@@ -288,8 +306,10 @@ pub extern "C" fn plexctl_token_summary_created_at(
 pub extern "C" fn plexctl_token_summary_expires_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| s.expires_at.as_ptr())
+    summary_field(summary, |s| {
+        s.expires_at
+            .get_or_init(|| c_time(s.inner.expires_at))
+            .as_ptr()
     })
 }
 
@@ -298,8 +318,11 @@ pub extern "C" fn plexctl_token_summary_expires_at(
 pub extern "C" fn plexctl_token_summary_last_used_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| opt_ptr(&s.last_used_at))
+    summary_field(summary, |s| {
+        opt_ptr(
+            s.last_used_at
+                .get_or_init(|| s.inner.last_used_at.map(c_time)),
+        )
     })
 }
 
@@ -308,7 +331,7 @@ pub extern "C" fn plexctl_token_summary_last_used_at(
 pub extern "C" fn plexctl_token_summary_rotated_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), |s| opt_ptr(&s.rotated_at))
+    summary_field(summary, |s| {
+        opt_ptr(s.rotated_at.get_or_init(|| s.inner.rotated_at.map(c_time)))
     })
 }

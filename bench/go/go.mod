@@ -1,0 +1,3 @@
+module plexctl.example/bench
+
+go 1.24
