@@ -8,8 +8,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use reqwest::Method;
+use reqwest::{Method, Url};
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::client::{
     Bearer, Client, ClientBuilder, ENV_TOKEN, ENV_URL, Request, TokenSource, api_error,
@@ -215,6 +216,28 @@ impl Client {
         }))
     }
 
+    /// The token id (recovered from the stored psk), the server and its checked URL of a stored
+    /// session, before anything is sent.
+    fn session_target(&self, stored: &Stored, verb: &str) -> Result<(Uuid, String, Url)> {
+        let id =
+            psk::token_id(stored.token.expose_secret()).map_err(|source| Error::InvalidPsk {
+                context: format!(
+                    "profile {:?}: the stored token cannot be {verb}",
+                    stored.name
+                ),
+                source,
+            })?;
+        let server = stored
+            .server
+            .clone()
+            .ok_or_else(|| Error::MissingCredentials {
+                what: "server",
+                looked_for: format!("profile {:?} has no server", stored.name),
+            })?;
+        let url = parse_server(&server, self.settings().allow_insecure_http)?;
+        Ok((id, server, url))
+    }
+
     /// Saves `server` and `token` under `profile` in the config file (created 0600 when missing),
     /// and makes it the default when `make_default` is set — what a login command calls.
     ///
@@ -269,22 +292,7 @@ impl Client {
                 revoked: false,
             });
         };
-        let id =
-            psk::token_id(stored.token.expose_secret()).map_err(|source| Error::InvalidPsk {
-                context: format!(
-                    "profile {:?}: the stored token cannot be revoked",
-                    stored.name
-                ),
-                source,
-            })?;
-        let server = stored
-            .server
-            .clone()
-            .ok_or_else(|| Error::MissingCredentials {
-                what: "server",
-                looked_for: format!("profile {:?} has no server", stored.name),
-            })?;
-        let url = parse_server(&server, self.settings().allow_insecure_http)?;
+        let (id, server, url) = self.session_target(&stored, "revoked")?;
         let resp = self.send(Request {
             operation: Operation::Logout,
             method: Method::DELETE,
@@ -345,22 +353,7 @@ impl Client {
                 what: "token",
                 looked_for: profile_source(self.settings()),
             })?;
-        let id =
-            psk::token_id(stored.token.expose_secret()).map_err(|source| Error::InvalidPsk {
-                context: format!(
-                    "profile {:?}: the stored token cannot be rotated",
-                    stored.name
-                ),
-                source,
-            })?;
-        let server = stored
-            .server
-            .clone()
-            .ok_or_else(|| Error::MissingCredentials {
-                what: "server",
-                looked_for: format!("profile {:?} has no server", stored.name),
-            })?;
-        let url = parse_server(&server, self.settings().allow_insecure_http)?;
+        let (id, server, url) = self.session_target(&stored, "rotated")?;
         let rotated = self.rotate_token_as(Bearer::Token(&stored.token), Some(&url), id)?;
         let saved = config::update(&stored.path, |file| {
             let entry = file.profiles.entry(stored.name.clone()).or_default();
