@@ -40,7 +40,8 @@ fn set(
 ) -> plexctl_status {
     ffi_fn(|| {
         let b = arg_mut(builder, "builder")?;
-        b.inner = f(std::mem::take(&mut b.inner))?;
+        // Work on a copy: a setter that fails must leave the earlier settings in place.
+        b.inner = f(b.inner.clone())?;
         Ok(())
     })
 }

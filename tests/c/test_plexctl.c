@@ -186,6 +186,17 @@ static void test_builder_errors(void) {
   CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
   plexctl_client_free(c);
+  /* A failed setter keeps what was set before: the server survives a NULL token. */
+  b = plexctl_client_builder_new();
+  c = NULL;
+  CHECK(plexctl_client_builder_set_server(b, env("PLEXCTL_TEST_URL")) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_token(b, NULL, 0) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
+  plexctl_token_list *l = NULL;
+  CHECK(plexctl_list_tokens(c, &l) == PLEXCTL_STATUS_CREDENTIALS);
+  CHECK(strstr(plexctl_last_error_message(), "no token") != NULL);
+  plexctl_client_free(c);
   /* A missing CA bundle fails at build. */
   b = plexctl_client_builder_new();
   CHECK(plexctl_client_builder_set_ca_bundle_file(b, "/nonexistent/ca.pem") == PLEXCTL_STATUS_OK);
