@@ -193,7 +193,12 @@ impl Client {
 
     /// The selected profile's session, if the file, the profile and its token exist.
     fn stored_session(&self) -> Result<Option<Stored>> {
-        let path = self.config_path()?;
+        let path = match self.config_path() {
+            Ok(p) => p,
+            // No explicit path and none derivable from the environment: no file, so no session.
+            Err(_) if self.settings().config_path.is_none() => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let Some(mut file) = config::read(&path)? else {
             return Ok(None);
         };
@@ -239,7 +244,9 @@ impl Client {
     }
 
     /// Saves `server` and `token` under `profile` in the config file (created 0600 when missing),
-    /// and makes it the default when `make_default` is set — what a login command calls.
+    /// and makes it the default when `make_default` is set or the file has no default yet — what
+    /// a login command calls. Other profiles and unknown keys are kept; the file is the client's
+    /// [`config_path`](ClientBuilder::config_path), else the one the environment names.
     ///
     /// # Errors
     /// A usage error (2) for an empty profile name or a malformed server URL;
@@ -277,7 +284,9 @@ impl Client {
     /// default; token files and `PLEXSPHERE_TOKEN` are never touched.
     ///
     /// No config file, no such profile, or a profile with no token is a no-op that sends nothing.
-    /// A 401 or 404 means the session is already gone: the profile is cleared too.
+    /// A 401 or 404 means the session is already gone: the profile is cleared too. A profile
+    /// that was given a new token while the revocation was in flight (a concurrent login) is kept,
+    /// since that token is still live.
     ///
     /// # Errors
     /// Every error keeps the stored credential: [`Error::InvalidPsk`] (2) when the stored token is
@@ -344,8 +353,9 @@ impl Client {
     /// [`Error::MissingCredentials`] (3) when there is no stored session; [`Error::InvalidPsk`]
     /// (2); the errors of [`Client::rotate_token`] (nothing changed then); and
     /// [`Error::SessionNotSaved`] (1) when the rotation succeeded but the file could not be
-    /// written: the error carries the new plaintext ([`Error::rotated_token`]) and the old one keeps
-    /// working until the rotation deadline.
+    /// written, or the profile was logged out or replaced meanwhile (it is then left as it is): the
+    /// error carries the new plaintext ([`Error::rotated_token`]) and the old one keeps working
+    /// until the rotation deadline.
     pub fn rotate_session(&self) -> Result<RotatedToken> {
         let stored = self
             .stored_session()?
@@ -356,7 +366,24 @@ impl Client {
         let (id, server, url) = self.session_target(&stored, "rotated")?;
         let rotated = self.rotate_token_as(Bearer::Token(&stored.token), Some(&url), id)?;
         let saved = config::update(&stored.path, |file| {
-            let entry = file.profiles.entry(stored.name.clone()).or_default();
+            // Replace only the token that was rotated: a profile logged out or re-logged-in
+            // meanwhile must not be resurrected or overwritten; the caller gets the plaintext.
+            let entry = file
+                .profiles
+                .get_mut(&stored.name)
+                .filter(|p| {
+                    p.token
+                        .as_ref()
+                        .is_some_and(|t| t.expose_secret() == stored.token.expose_secret())
+                })
+                .ok_or_else(|| Error::Config {
+                    path: stored.path.clone(),
+                    message: format!(
+                        "profile {:?} changed while its token was being rotated",
+                        stored.name
+                    ),
+                    source: None,
+                })?;
             entry.token = Some(rotated.plaintext.clone());
             entry.server.get_or_insert(server.clone());
             Ok(())

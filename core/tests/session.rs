@@ -1,12 +1,14 @@
-//! Profiles, credential resolution and logout against the emulator: one test per row of plexctl
-//! logout's exit-code table and per example, plus the config file's safety properties.
+//! Stored sessions against the emulator: credential resolution, store-session, rotate-session,
+//! and logout — one test per row of plexctl logout's exit-code table (seed 001) and per example.
+//! The config file's own properties (location, modes, symlinks, concurrent processes, crashes) are
+//! in `config_file.rs`.
 
 mod common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::time::Duration;
 
 use common::*;
 use plexctl_core::config;
@@ -129,12 +131,8 @@ fn logout_ends_the_default_session() {
     let out = with_config(&path, None).logout().unwrap();
     assert_eq!(emu.requests(), before + 1, "one round trip, no list call");
     assert_eq!(out.text(), "Logged out. Cleared profile \"default\".");
+    assert_eq!(out.to_string(), out.text());
     assert!(out.revoked);
-    let json: serde_json::Value = serde_json::from_str(&out.to_json()).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({"profile": "default", "server": emu.url(), "revoked": true})
-    );
     let file = config::read(&path).unwrap().unwrap();
     assert!(file.profiles.is_empty());
     assert_eq!(file.default, None);
@@ -155,7 +153,12 @@ fn logout_of_a_named_profile_leaves_the_others() {
     let (_d, path) = config_path();
     let default_token = store(&emu, &path, "default", true);
     store(&emu, &path, "staging", false);
-    let out = with_config(&path, Some("staging")).logout().unwrap();
+    let staging = with_config(&path, Some("staging"));
+    assert_eq!(
+        staging.token_source(),
+        &TokenSource::Profile("staging".into())
+    );
+    let out = staging.logout().unwrap();
     assert_eq!(out.text(), "Logged out. Cleared profile \"staging\".");
     let file = config::read(&path).unwrap().unwrap();
     assert_eq!(file.default.as_deref(), Some("default"));
@@ -310,49 +313,6 @@ fn permission_denied_is_exit_4_and_kept() {
 }
 
 #[test]
-fn unknown_keys_survive_a_rewrite() {
-    let emu = emulator();
-    let (_d, path) = config_path();
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, "editor: vim\ndefault: a\nprofiles:\n  a:\n    server: https://a.example\n    color: blue\n").unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    store(&emu, &path, "b", false);
-    let text = fs::read_to_string(&path).unwrap();
-    assert!(
-        text.contains("editor: vim") && text.contains("color: blue"),
-        "{text}"
-    );
-    assert_eq!(
-        config::read(&path).unwrap().unwrap().default.as_deref(),
-        Some("a")
-    );
-}
-
-#[test]
-fn a_symlinked_config_is_followed_and_the_link_survives() {
-    let emu = emulator();
-    let (d, path) = config_path();
-    let real = d.path().join("dotfiles").join("plexctl.yaml");
-    store(&emu, &real, "default", true);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::os::unix::fs::symlink(&real, &path).unwrap();
-    store(&emu, &path, "second", false);
-    with_config(&path, None).logout().unwrap();
-    assert!(
-        fs::symlink_metadata(&path)
-            .unwrap()
-            .file_type()
-            .is_symlink(),
-        "the link survives"
-    );
-    let file = config::read(&real).unwrap().unwrap();
-    assert!(file.profiles.contains_key("second") && !file.profiles.contains_key("default"));
-    // A group-readable target is refused through the link too.
-    fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
-    assert_eq!(logout(&path, None).unwrap_err().exit_code(), 3);
-}
-
-#[test]
 fn rotate_session_writes_the_new_plaintext_before_returning() {
     let emu = emulator();
     let (_d, path) = config_path();
@@ -391,87 +351,199 @@ fn rotate_session_that_cannot_save_hands_back_the_new_plaintext() {
     client_with(&emu, &old).list_tokens().unwrap();
 }
 
-/// Child-process entry points: they do nothing unless the parent set `PLEXCTL_TEST_CHILD`.
 #[test]
-fn child_process_entry() {
-    let Ok(mode) = std::env::var("PLEXCTL_TEST_CHILD") else {
-        return;
-    };
-    let path = PathBuf::from(std::env::var("PLEXCTL_TEST_CONFIG").unwrap());
-    let name = std::env::var("PLEXCTL_TEST_PROFILE").unwrap();
-    let token = Secret::from(format!("psk_prod_{name}").as_str());
-    let client = with_config(&path, None);
-    match mode.as_str() {
-        "add" => client
-            .store_session(&name, "https://plexsphere.example", &token, false)
-            .unwrap(),
-        _ => panic!("unknown child mode {mode}"),
-    }
-}
-
-fn child(path: &Path, profile: &str, extra_env: Option<(&str, &str)>) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "child_process_entry",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env("PLEXCTL_TEST_CHILD", "add")
-    .env("PLEXCTL_TEST_CONFIG", path)
-    .env("PLEXCTL_TEST_PROFILE", profile)
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
-    if let Some((k, v)) = extra_env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-#[test]
-fn sixteen_processes_adding_profiles_all_survive() {
+fn logout_json_summary_for_scripts() {
+    // Example "JSON summary for CI scripts".
+    let emu = emulator();
     let (_d, path) = config_path();
-    let mut children: Vec<_> = (0..16)
-        .map(|i| child(&path, &format!("p{i:02}"), None).spawn().unwrap())
-        .collect();
-    for c in &mut children {
-        assert!(c.wait().unwrap().success());
-    }
-    let file = config::read(&path).unwrap().unwrap();
-    let names: Vec<_> = file.profiles.keys().cloned().collect();
+    store(&emu, &path, "default", true);
+    let out = with_config(&path, None).logout().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&out.to_json()).unwrap();
     assert_eq!(
-        names,
-        (0..16).map(|i| format!("p{i:02}")).collect::<Vec<_>>()
+        json,
+        serde_json::json!({"profile": "default", "server": emu.url(), "revoked": true})
     );
-    assert_eq!(mode(&path), 0o600);
+    assert_eq!(
+        format!("{out:?}"),
+        format!(
+            "LogoutOutcome {{ profile: Some(\"default\"), server: Some({:?}), revoked: true }}",
+            emu.url()
+        )
+    );
 }
 
 #[test]
-fn a_writer_killed_before_the_rename_leaves_the_old_file() {
+fn logout_never_touches_a_token_file() {
+    let emu = emulator();
+    let (d, path) = config_path();
+    let (_, file_token) = emu.seed_token(&emu.admin_identity(), "prod", None);
+    let token_file = d.path().join("token");
+    fs::write(&token_file, format!("{file_token}\n")).unwrap();
+    let with_file = |profile: Option<&str>| {
+        let mut b = Client::builder()
+            .config_path(&path)
+            .use_environment(false)
+            .token_file(&token_file)
+            .server(emu.url());
+        if let Some(p) = profile {
+            b = b.profile(p);
+        }
+        b.build().unwrap()
+    };
+    // A token that comes only from a file is not a stored session.
+    let before = emu.requests();
+    assert!(!with_file(None).logout().unwrap().had_session());
+    assert_eq!(emu.requests(), before);
+    // With a stored session as well, logout ends that one and leaves the file's token alone,
+    // although the client authenticates its other calls with the file's token.
+    let stored = store(&emu, &path, "default", true);
+    let client = with_file(None);
+    assert_eq!(client.token().unwrap().expose_secret(), file_token);
+    assert!(client.logout().unwrap().revoked);
+    assert_eq!(
+        fs::read_to_string(&token_file).unwrap(),
+        format!("{file_token}\n")
+    );
+    client_with(&emu, &file_token).list_tokens().unwrap();
+    assert_eq!(
+        client_with(&emu, &stored)
+            .list_tokens()
+            .unwrap_err()
+            .status(),
+        Some(401)
+    );
+}
+
+#[test]
+fn exit_code_64_is_never_returned() {
+    // Row 64: every way logout can fail maps to 1, 2, 3 or 4 — never "not implemented".
+    let emu = emulator();
     let (_d, path) = config_path();
-    assert!(child(&path, "first", None).status().unwrap().success());
-    let before = fs::read(&path).unwrap();
-    let status = child(
-        &path,
-        "second",
-        Some(("PLEXCTL_TEST_CRASH_BEFORE_RENAME", "1")),
-    )
-    .status()
+    let mut codes = Vec::new();
+    let mut record = |r: Result<plexctl_core::LogoutOutcome, Error>| {
+        codes.push(r.map(|_| 0).unwrap_or_else(|e| e.exit_code()));
+    };
+    record(logout(&path, None));
+    store(&emu, &path, "default", true);
+    for kind in [
+        FaultKind::Status {
+            status: 503,
+            code: None,
+        },
+        FaultKind::Status {
+            status: 403,
+            code: None,
+        },
+        FaultKind::Drop,
+        FaultKind::HtmlBadGateway,
+    ] {
+        emu.set_fault(Some(Fault {
+            kind,
+            path_prefix: None,
+            count: Some(1),
+        }));
+        record(logout(&path, None));
+    }
+    // A profile without a server (3), one whose server is plain http to a remote host (3), and
+    // one holding something that is not a psk (2): refused before the wire, credential kept.
+    config::update(&path, |f| {
+        let token = f.profiles["default"].token.clone();
+        let p = f.profiles.entry("noserver".into()).or_default();
+        p.token = token.clone();
+        let p = f.profiles.entry("remote".into()).or_default();
+        p.token = token;
+        p.server = Some("http://plexsphere.example".into());
+        let p = f.profiles.entry("junk".into()).or_default();
+        p.token = Some(Secret::from("junk"));
+        p.server = Some(emu.url());
+        Ok(())
+    })
     .unwrap();
-    assert!(
-        !status.success(),
-        "the child aborted between write and rename"
-    );
-    assert_eq!(fs::read(&path).unwrap(), before, "the old file is intact");
+    let before = emu.requests();
+    for name in ["noserver", "remote", "junk"] {
+        record(logout(&path, Some(name)));
+    }
+    assert_eq!(emu.requests(), before);
+    assert_eq!(config::read(&path).unwrap().unwrap().profiles.len(), 4);
+    record(logout(&path, None));
+    assert_eq!(codes, [0, 1, 4, 1, 1, 3, 3, 2, 0]);
+}
+
+#[test]
+fn a_login_during_logout_is_not_cleared() {
+    // The revocation is slow; meanwhile another process logs in again under the same profile.
+    // Logout revokes the old token but keeps the new, live one.
+    let emu = emulator();
+    let (_d, path) = config_path();
+    let old = store(&emu, &path, "default", true);
+    let (_, new) = emu.seed_token(&emu.admin_identity(), "prod", None);
+    emu.set_fault(Some(Fault {
+        kind: FaultKind::Latency { ms: 1500 },
+        path_prefix: None,
+        count: Some(1),
+    }));
+    let client = with_config(&path, None);
+    let logout = std::thread::spawn(move || client.logout());
+    std::thread::sleep(Duration::from_millis(400));
+    with_config(&path, None)
+        .store_session("default", &emu.url(), &Secret::from(new.as_str()), true)
+        .unwrap();
+    logout.join().unwrap().unwrap();
     let file = config::read(&path).unwrap().unwrap();
-    assert!(file.profiles.contains_key("first") && !file.profiles.contains_key("second"));
-    // A later writer is not blocked by the crashed one's leftovers.
-    assert!(child(&path, "third", None).status().unwrap().success());
-    assert!(
-        config::read(&path)
+    assert_eq!(
+        file.profiles["default"]
+            .token
+            .as_ref()
             .unwrap()
-            .unwrap()
-            .profiles
-            .contains_key("third")
+            .expose_secret(),
+        new
     );
+    assert_eq!(file.default.as_deref(), Some("default"));
+    assert_eq!(
+        client_with(&emu, &old).list_tokens().unwrap_err().status(),
+        Some(401)
+    );
+}
+
+#[test]
+fn a_logout_during_rotate_session_is_not_undone() {
+    // The rotation is slow; meanwhile the profile is removed. The rotated session is not written
+    // back (that would resurrect a logged-out profile); the error hands over the new plaintext.
+    let emu = emulator();
+    let (_d, path) = config_path();
+    store(&emu, &path, "default", true);
+    store(&emu, &path, "other", false);
+    emu.set_fault(Some(Fault {
+        kind: FaultKind::Latency { ms: 1500 },
+        path_prefix: None,
+        count: Some(1),
+    }));
+    let client = with_config(&path, None);
+    let rotate = std::thread::spawn(move || client.rotate_session());
+    std::thread::sleep(Duration::from_millis(400));
+    config::update(&path, |f| {
+        f.profiles.remove("default");
+        f.default = None;
+        Ok(())
+    })
+    .unwrap();
+    let before = fs::read(&path).unwrap();
+    let e = rotate.join().unwrap().unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.to_string().contains("changed while"), "{e}");
+    let rotated = e.rotated_token().expect("the new plaintext is not lost");
+    client_with(&emu, rotated.plaintext.expose_secret())
+        .list_tokens()
+        .unwrap();
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn rotate_session_without_a_stored_session_is_exit_3() {
+    let emu = emulator();
+    let (_d, path) = config_path();
+    let e = fails_before_wire(&emu, 3, || {
+        with_config(&path, Some("ghost")).rotate_session()
+    });
+    assert!(e.to_string().contains("ghost"), "{e}");
 }
