@@ -12,18 +12,27 @@
 //!   `$XDG_CONFIG_HOME/plexctl/config.yaml` → `~/.config/plexctl/config.yaml`.
 //! - A file whose mode grants anything to group or others is refused before it is read
 //!   ([`Error::InsecureConfig`], exit code 3). New files are created 0600 in a 0700 directory.
-//! - A symlink is followed: the mode check applies to its target, and writes replace the target, so
-//!   the link (a dotfiles manager's, say) survives.
+//! - A symlink is followed (even a dangling one): the mode check applies to its target, and writes
+//!   replace the target, so the link (a dotfiles manager's, say) survives. The lock file sits next to
+//!   the target, so two links to one file share one lock.
 //! - Every write is a read-modify-write under an exclusive advisory lock on a sidecar
 //!   `<file>.lock`, and lands atomically: a temporary file in the same directory, fsync, rename,
 //!   fsync of the directory. Concurrent processes never lose each other's profiles; a crash leaves
-//!   the old file or the new one, never a truncated one.
+//!   the old file or the new one, never a truncated one. A temporary file a crashed writer left
+//!   behind (it may hold tokens) is removed by the next writer, under the lock.
 //! - Keys this library does not know, at the top level or in a profile, survive a rewrite.
 //!
 //! YAML goes through `serde_norway`, a maintained fork of the archived `serde_yaml` with the same
 //! data model and API (so `#[serde(flatten)]` keeps unknown keys), released regularly and on a
-//! maintained YAML parser (`unsafe-libyaml-norway`). Atomic replacement uses `tempfile`'s
-//! same-directory temporary file and `persist` (a rename).
+//! maintained YAML parser (`unsafe-libyaml-norway`); `serde_yaml_ng` was the other candidate, but
+//! it has fewer releases and users. Atomic replacement uses `tempfile`'s same-directory temporary
+//! file (created 0600) and `persist` (a rename), with explicit fsyncs of the file and directory.
+//! The lock is std's `File::lock` (`flock(2)` on Unix, stable since Rust 1.89), which does what
+//! `fs4`/`fd-lock` do without another dependency; it is released when the lock file is closed,
+//! including when the process dies.
+//!
+//! The YAML parser's own buffers are out of this library's reach and are not wiped; the file's
+//! bytes and the serialized text are.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -61,12 +70,13 @@ impl fmt::Debug for Profile {
         f.debug_struct("Profile")
             .field("server", &self.server)
             .field("token", &self.token)
-            .finish_non_exhaustive()
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
 /// The whole file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct ConfigFile {
     /// The profile used when none is named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +87,17 @@ pub struct ConfigFile {
     /// Keys this library does not know, kept as they were.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_norway::Value>,
+}
+
+impl fmt::Debug for ConfigFile {
+    // Unknown keys are shown by name only: their values may be secrets this library cannot see.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("default", &self.default)
+            .field("profiles", &self.profiles)
+            .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// Finds the config file's path (it need not exist).
@@ -122,9 +143,27 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
     }
 }
 
-/// The file a path names once symlinks are followed; the path itself when nothing exists yet.
+/// The file a path names once symlinks are followed: the canonical path when it exists; else,
+/// for a dangling link, the path the link chain ends at (so the first write creates the target and
+/// the link survives); else the path itself.
 fn target(path: &Path) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    let mut current = path.to_owned();
+    // The kernel's own limit on a link chain (ELOOP); past it, the path is used as given.
+    for _ in 0..40 {
+        match fs::read_link(&current) {
+            Ok(next) => {
+                current = match current.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                }
+            }
+            Err(_) => return current,
+        }
+    }
+    path.to_owned()
 }
 
 /// Reads the config file; `Ok(None)` when it does not exist.
@@ -206,6 +245,14 @@ pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>)
         .map_err(|e| io_error(path, "cannot open its lock file", e))?;
     lock.lock().map_err(|e| io_error(path, "cannot lock", e))?;
 
+    let tmp_prefix = {
+        let mut p = std::ffi::OsString::from(".");
+        p.push(real.file_name().unwrap_or_default());
+        p.push(".tmp.");
+        p
+    };
+    remove_stale_temporaries(&dir, &tmp_prefix);
+
     let mut config = read(path)?.unwrap_or_default();
     let result = change(&mut config)?;
     let text = Zeroizing::new(serde_norway::to_string(&config).map_err(|e| Error::Config {
@@ -216,7 +263,7 @@ pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>)
     // tempfile creates the file 0600 in the target's directory, so the rename stays on one
     // filesystem and is atomic.
     let mut tmp = tempfile::Builder::new()
-        .prefix(".config.yaml.")
+        .prefix(&tmp_prefix)
         .tempfile_in(&dir)
         .map_err(|e| io_error(path, "cannot create a temporary file", e))?;
     tmp.write_all(text.as_bytes())
@@ -232,11 +279,29 @@ pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>)
     Ok(result)
 }
 
-/// Debug builds only: `PLEXCTL_TEST_CRASH_BEFORE_RENAME=1` aborts the process between the
-/// temporary file's fsync and the rename, so the crash-safety test can kill a writer at exactly
-/// that point. Release builds have no such hook.
+/// Removes the temporary files of writers that died before their rename. Only called under the
+/// lock, when no live writer has one; best effort, since a leftover is harmless to correctness.
+fn remove_stale_temporaries(dir: &Path, prefix: &std::ffi::OsStr) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(prefix.as_encoded_bytes())
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// With the non-default `test-hooks` feature only (the crate's own tests turn it on through a
+/// dev-dependency on itself): `PLEXCTL_TEST_CRASH_BEFORE_RENAME` set makes a writer abort between
+/// the temporary file's fsync and the rename, so the crash-safety test can kill a process at exactly
+/// that point. Normal builds, debug or release, have no such hook and never read that variable.
 fn crash_point() {
-    #[cfg(debug_assertions)]
+    #[cfg(feature = "test-hooks")]
     if std::env::var_os("PLEXCTL_TEST_CRASH_BEFORE_RENAME").is_some() {
         std::process::abort();
     }
