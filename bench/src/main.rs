@@ -104,7 +104,7 @@ fn core_subject(fx: &Fixture, n: usize) {
         c.preview_node_key_rotation(node).unwrap();
     });
     measure("rust-core", "grant", n, || {
-        c.service_token(&grant).unwrap();
+        c.mint_service_token(&grant).unwrap();
     });
     measure("rust-core", "list10k", (n / 10).max(20), || {
         assert_eq!(big.list_tokens().unwrap().len(), 10_000)

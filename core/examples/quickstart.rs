@@ -100,7 +100,7 @@ fn run() -> Result<(), Error> {
         Secret::from("quickstart-client-secret"),
     )
     .scope("domain:read project:deploy");
-    let minted = admin.service_token(&grant)?;
+    let minted = admin.mint_service_token(&grant)?;
     println!(
         "access_token: {}  token_type: {}  expires_in: {}s  scope: {}",
         minted.access_token,

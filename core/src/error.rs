@@ -10,19 +10,176 @@ use crate::psk::PskError;
 /// Shorthand for `Result<T, plexctl_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The exit-code taxonomy: what a command-line program (or a C or Go caller) exits with. This is
+/// the one table; the C `plexctl_status` enum is generated from it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExitCode {
+    /// Success.
+    Ok = 0,
+    /// Runtime or API error: transport failure, timeout, an unlisted non-2xx, an unparsable body,
+    /// 501 not provisioned, a service-grant flag mismatch, or a panic caught in a door.
+    Runtime = 1,
+    /// Usage error: a missing or malformed input. Nothing was sent.
+    Usage = 2,
+    /// Missing or insecure credentials or configuration.
+    Credentials = 3,
+    /// Permission denied (403), or key rotate's 404 `node_not_found`.
+    Denied = 4,
+    /// Key rotate denied by the ReBAC authorizer (403).
+    RebacDenied = 77,
+}
+
+impl ExitCode {
+    /// Every exit code, in ascending order.
+    pub const ALL: [ExitCode; 6] = [
+        ExitCode::Ok,
+        ExitCode::Runtime,
+        ExitCode::Usage,
+        ExitCode::Credentials,
+        ExitCode::Denied,
+        ExitCode::RebacDenied,
+    ];
+
+    /// The numeric code a process exits with.
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+}
+
 /// Exit code: success.
-pub const EXIT_OK: i32 = 0;
+pub const EXIT_OK: i32 = ExitCode::Ok.code();
 /// Exit code: runtime or API error (transport, timeout, unlisted non-2xx, unparsable body, 501,
 /// service-grant flag mismatch).
-pub const EXIT_RUNTIME: i32 = 1;
+pub const EXIT_RUNTIME: i32 = ExitCode::Runtime.code();
 /// Exit code: usage error (missing or malformed input); no request was sent.
-pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_USAGE: i32 = ExitCode::Usage.code();
 /// Exit code: missing or insecure credentials or configuration.
-pub const EXIT_CREDENTIALS: i32 = 3;
+pub const EXIT_CREDENTIALS: i32 = ExitCode::Credentials.code();
 /// Exit code: permission denied (403 on tokens and logout) or node not found (key rotate).
-pub const EXIT_DENIED: i32 = 4;
+pub const EXIT_DENIED: i32 = ExitCode::Denied.code();
 /// Exit code: key rotate denied by the ReBAC authorizer (403).
-pub const EXIT_REBAC_DENIED: i32 = 77;
+pub const EXIT_REBAC_DENIED: i32 = ExitCode::RebacDenied.code();
+
+/// What an error means, in stable snake_case names a program can branch on. Each door maps a kind
+/// one-to-one onto its own error type (a Python exception class, a C `plexctl_error_kind`, a Go
+/// `ErrorKind`); the exit code follows from the kind alone ([`ErrorKind::exit_code`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A required input is missing or malformed (including a stored token that is not a psk);
+    /// nothing was sent. Exit code 2.
+    Usage = 1,
+    /// No token or server could be resolved, or the token is empty. Exit code 3.
+    MissingCredentials = 2,
+    /// Plain `http://` to a host that is not loopback. Exit code 3.
+    InsecureTransport = 3,
+    /// The config file is not private to its owner. Exit code 3.
+    InsecureConfig = 4,
+    /// 403 on tokens, grants, logout. Exit code 4.
+    PermissionDenied = 5,
+    /// 403 from the ReBAC authorizer on key rotate. Exit code 77.
+    RebacDenied = 6,
+    /// Key rotate: 404 `node_not_found`. Exit code 4.
+    NodeNotFound = 7,
+    /// 501: the server has not provisioned this operation. Exit code 1.
+    NotProvisioned = 8,
+    /// Any other non-2xx answer. Exit code 1.
+    Api = 9,
+    /// A 2xx body that does not have the documented shape, or exceeds the size cap. Exit code 1.
+    Decode = 10,
+    /// The connection failed, broke, or TLS failed. Exit code 1.
+    Transport = 11,
+    /// The call's deadline passed. Exit code 1.
+    Timeout = 12,
+    /// The inputs' combination is refused before the wire (the service-grant flag rules). Exit
+    /// code 1.
+    Refused = 13,
+    /// A stored session was rotated but the config file could not be written; the error carries
+    /// the new plaintext. Exit code 1.
+    SessionNotSaved = 14,
+    /// The config file could not be read, parsed, locked or written. Exit code 1.
+    Config = 15,
+    /// The client could not be configured (CA bundle, TLS set-up). Exit code 1.
+    Setup = 16,
+}
+
+impl ErrorKind {
+    /// Every kind.
+    pub const ALL: [ErrorKind; 16] = [
+        ErrorKind::Usage,
+        ErrorKind::MissingCredentials,
+        ErrorKind::InsecureTransport,
+        ErrorKind::InsecureConfig,
+        ErrorKind::PermissionDenied,
+        ErrorKind::RebacDenied,
+        ErrorKind::NodeNotFound,
+        ErrorKind::NotProvisioned,
+        ErrorKind::Api,
+        ErrorKind::Decode,
+        ErrorKind::Transport,
+        ErrorKind::Timeout,
+        ErrorKind::Refused,
+        ErrorKind::SessionNotSaved,
+        ErrorKind::Config,
+        ErrorKind::Setup,
+    ];
+
+    /// The stable snake_case name (`usage`, `rebac_denied`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "usage",
+            ErrorKind::MissingCredentials => "missing_credentials",
+            ErrorKind::InsecureTransport => "insecure_transport",
+            ErrorKind::InsecureConfig => "insecure_config",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::RebacDenied => "rebac_denied",
+            ErrorKind::NodeNotFound => "node_not_found",
+            ErrorKind::NotProvisioned => "not_provisioned",
+            ErrorKind::Api => "api",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Refused => "refused",
+            ErrorKind::SessionNotSaved => "session_not_saved",
+            ErrorKind::Config => "config",
+            ErrorKind::Setup => "setup",
+        }
+    }
+
+    /// The kind of a snake_case name, the inverse of [`ErrorKind::as_str`].
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The exit code of this kind: the taxonomy, decided here once.
+    pub const fn exit_code(self) -> ExitCode {
+        match self {
+            ErrorKind::Usage => ExitCode::Usage,
+            ErrorKind::MissingCredentials
+            | ErrorKind::InsecureTransport
+            | ErrorKind::InsecureConfig => ExitCode::Credentials,
+            ErrorKind::PermissionDenied | ErrorKind::NodeNotFound => ExitCode::Denied,
+            ErrorKind::RebacDenied => ExitCode::RebacDenied,
+            ErrorKind::NotProvisioned
+            | ErrorKind::Api
+            | ErrorKind::Decode
+            | ErrorKind::Transport
+            | ErrorKind::Timeout
+            | ErrorKind::Refused
+            | ErrorKind::SessionNotSaved
+            | ErrorKind::Config
+            | ErrorKind::Setup => ExitCode::Runtime,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The API operation an error came from; it decides how an HTTP status maps to an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,12 +292,14 @@ impl ApiError {
             .and_then(|p| p.correlation_id.as_deref())
     }
 
-    fn exit_code(&self) -> i32 {
+    /// What the answer means: the status read in the light of the operation.
+    pub fn kind(&self) -> ErrorKind {
         match (self.status, self.operation.is_key_rotate()) {
-            (403, true) => EXIT_REBAC_DENIED,
-            (403, false) => EXIT_DENIED,
-            (404, true) if self.code() == Some("node_not_found") => EXIT_DENIED,
-            _ => EXIT_RUNTIME,
+            (403, true) => ErrorKind::RebacDenied,
+            (403, false) => ErrorKind::PermissionDenied,
+            (404, true) if self.code() == Some("node_not_found") => ErrorKind::NodeNotFound,
+            (501, _) => ErrorKind::NotProvisioned,
+            _ => ErrorKind::Api,
         }
     }
 }
@@ -287,18 +446,24 @@ impl Error {
     /// The exit code of the taxonomy: 1 runtime, 2 usage, 3 credentials, 4 denied / not found,
     /// 77 key-rotate ReBAC denial. A C, Go or shell caller can `exit()` with it directly.
     pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code().code()
+    }
+
+    /// What the error means; every door maps it one-to-one onto its own error type.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Usage { .. } | Error::InvalidPsk { .. } => EXIT_USAGE,
-            Error::MissingCredentials { .. }
-            | Error::InsecureTransport { .. }
-            | Error::InsecureConfig { .. } => EXIT_CREDENTIALS,
-            Error::Api(api) => api.exit_code(),
-            Error::Refused(_)
-            | Error::Config { .. }
-            | Error::Setup(_)
-            | Error::Transport { .. }
-            | Error::SessionNotSaved { .. }
-            | Error::Decode { .. } => EXIT_RUNTIME,
+            Error::Usage { .. } | Error::InvalidPsk { .. } => ErrorKind::Usage,
+            Error::MissingCredentials { .. } => ErrorKind::MissingCredentials,
+            Error::InsecureTransport { .. } => ErrorKind::InsecureTransport,
+            Error::InsecureConfig { .. } => ErrorKind::InsecureConfig,
+            Error::Api(api) => api.kind(),
+            Error::Refused(_) => ErrorKind::Refused,
+            Error::Config { .. } => ErrorKind::Config,
+            Error::Setup(_) => ErrorKind::Setup,
+            Error::Transport { timeout: true, .. } => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::SessionNotSaved { .. } => ErrorKind::SessionNotSaved,
+            Error::Decode { .. } => ErrorKind::Decode,
         }
     }
 
@@ -326,8 +491,10 @@ impl Error {
         }
     }
 
-    /// Shorthand for a usage error.
-    pub(crate) fn usage(field: &'static str, reason: impl Into<String>) -> Error {
+    /// A usage error (exit code 2) for the input `field` (in the API's words), with what was
+    /// expected: the one constructor every door uses for an argument it rejects itself (a NULL
+    /// pointer, a wrong Python type), so no door retypes the message format.
+    pub fn usage(field: &'static str, reason: impl Into<String>) -> Error {
         Error::Usage {
             field,
             reason: reason.into(),
@@ -370,6 +537,41 @@ mod tests {
         assert_eq!(Error::usage("id", "x").exit_code(), 2);
         assert_eq!(Error::Refused("x".into()).exit_code(), 1);
         assert_eq!(Error::InsecureTransport { host: "h".into() }.exit_code(), 3);
+    }
+
+    #[test]
+    fn every_kind_has_a_stable_name_and_one_exit_code() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
+            assert!(ExitCode::ALL.contains(&kind.exit_code()));
+        }
+        assert_eq!(ErrorKind::RebacDenied.exit_code().code(), 77);
+        assert_eq!(ErrorKind::from_name("nope"), None);
+        assert_eq!(
+            api(Operation::KeyRotate, 501, None).kind(),
+            ErrorKind::NotProvisioned
+        );
+        assert_eq!(
+            api(Operation::KeyRotate, 403, None).kind(),
+            ErrorKind::RebacDenied
+        );
+        assert_eq!(
+            api(Operation::IssueToken, 403, None).kind(),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(
+            api(Operation::KeyRotate, 404, Some("node_not_found")).kind(),
+            ErrorKind::NodeNotFound
+        );
+        assert_eq!(api(Operation::ListTokens, 500, None).kind(), ErrorKind::Api);
+        let timeout = Error::Transport {
+            operation: Operation::ListTokens,
+            message: "timed out".into(),
+            timeout: true,
+            source: None,
+        };
+        assert_eq!(timeout.kind(), ErrorKind::Timeout);
+        assert_eq!(timeout.exit_code(), 1);
     }
 
     #[test]

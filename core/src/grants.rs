@@ -11,8 +11,9 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::client::{Bearer, Client, Request};
+use crate::client::Client;
 use crate::error::{Error, Operation, Result};
+use crate::http::{Bearer, Request};
 use crate::secret::Secret;
 use crate::tokens::json_body;
 
@@ -231,7 +232,7 @@ impl Client {
     /// [`Error::Api`] (1) for 400, 401 `invalid_client` / `spiffe_verification_failed`, 403
     /// `federation_kind_mismatch`, 501 `not_provisioned` and 502; [`Error::Transport`] /
     /// [`Error::Decode`] (1).
-    pub fn service_token(&self, req: &ServiceTokenRequest) -> Result<ServiceToken> {
+    pub fn mint_service_token(&self, req: &ServiceTokenRequest) -> Result<ServiceToken> {
         req.validate()?;
         let secret_len = req.client_secret.as_ref().map_or(0, Secret::len)
             + req.client_assertion.as_ref().map_or(0, Secret::len);
@@ -340,7 +341,7 @@ impl ServiceTokenSource {
     /// missing or within the refresh margin of its expiry.
     ///
     /// # Errors
-    /// The errors of [`Client::service_token`] when a mint is needed, fails, and no unexpired
+    /// The errors of [`Client::mint_service_token`] when a mint is needed, fails, and no unexpired
     /// token is cached.
     pub fn token(&self) -> Result<Secret> {
         // A poisoned lock only means another thread panicked mid-mint; the cache is still sound.
@@ -350,7 +351,7 @@ impl ServiceTokenSource {
             return Ok(c.token.clone());
         }
         let sent = Instant::now();
-        match self.inner.client.service_token(&self.inner.request) {
+        match self.inner.client.mint_service_token(&self.inner.request) {
             Ok(minted) => {
                 let lifetime = Duration::from_secs(minted.expires_in);
                 let expires_at = sent + lifetime;

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::client::{Bearer, Client, Request, api_error, decode};
+use crate::client::Client;
 use crate::error::{Operation, Result};
+use crate::http::{Bearer, Request, api_error, decode};
 
 /// The rotation handle returned by a trigger.
 ///

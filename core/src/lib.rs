@@ -74,8 +74,10 @@
 
 pub mod client;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod grants;
+mod http;
 pub mod input;
 pub mod keys;
 pub mod psk;
@@ -83,8 +85,9 @@ mod secret;
 pub mod session;
 pub mod tokens;
 
-pub use client::{Client, ClientBuilder, TokenSource};
-pub use error::{ApiError, Error, Operation, Problem, Result};
+pub use client::{Client, ClientBuilder};
+pub use credentials::CredentialSource;
+pub use error::{ApiError, Error, ErrorKind, ExitCode, Operation, Problem, Result};
 pub use grants::{GrantType, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 pub use input::{EnvPrefix, IdentityRef, Ttl};
 pub use keys::{RotationImpactEdge, RotationPreview, RotationTrigger};

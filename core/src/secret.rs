@@ -114,9 +114,92 @@ impl serde::Serialize for Secret {
     }
 }
 
+/// Replaces every secret of the request, and anything psk-shaped, with a redaction.
+pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        if s.len() >= 4 && out.contains(s.expose_secret()) {
+            out = out.replace(s.expose_secret(), &s.redacted());
+        }
+    }
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(pos) = rest.find(crate::psk::PREFIX) {
+        result.push_str(&rest[..pos]);
+        let candidate = &rest[pos..];
+        let len = candidate
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(candidate.len(), |(i, _)| i);
+        let word = &candidate[..len];
+        if len > crate::psk::PREFIX.len() + 8 {
+            result.push_str(&Secret::from(word).redacted());
+        } else {
+            result.push_str(word);
+        }
+        rest = &candidate[len..];
+    }
+    result.push_str(rest);
+    result
+}
+
+/// Tag-stripped, whitespace-collapsed, at most 160 characters: enough to recognise a proxy page.
+pub(crate) fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.chars().count() >= 160 {
+            out.push('…');
+            break;
+        }
+    }
+    out.trim().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction() {
+        let secret = Secret::from("hunter2-secret");
+        let text =
+            "bad secret hunter2-secret and psk_prod_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH!";
+        let out = redact(text, &[&secret]);
+        assert!(!out.contains("hunter2-secret"), "{out}");
+        assert!(!out.contains("0123456789abc"), "{out}");
+        assert!(out.contains("psk_prod_****!"), "{out}");
+    }
+
+    #[test]
+    fn html_is_stripped() {
+        let t = strip_tags(
+            "<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>",
+        );
+        assert_eq!(t, "502 Bad Gateway Bad Gateway");
+    }
 
     #[test]
     fn debug_and_display_never_show_the_value() {

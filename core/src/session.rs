@@ -1,141 +1,20 @@
-//! Credential resolution, stored sessions (profiles), logout, and rotating a stored session in
-//! place.
-//!
-//! Resolution, first match wins — token: explicit → token file → `PLEXSPHERE_TOKEN` → the
-//! selected profile; server: explicit → `PLEXSPHERE_URL` → the selected profile; profile: explicit
-//! name → the file's `default`. The config file is read only when a profile is actually needed.
+//! Stored sessions (profiles): store, log out (revoke, then clear), and rotate in place.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reqwest::{Method, Url};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::client::{
-    Bearer, Client, ClientBuilder, ENV_TOKEN, ENV_URL, Request, TokenSource, api_error,
-    parse_server,
-};
+use crate::client::Client;
 use crate::config::{self, Profile};
+use crate::credentials::SelectedProfile;
 use crate::error::{Error, Operation, Result};
+use crate::http::{Bearer, Request, api_error};
 use crate::psk;
 use crate::secret::Secret;
 use crate::tokens::RotatedToken;
-
-/// The credentials a [`ClientBuilder`] resolved.
-pub(crate) struct Resolved {
-    pub server: Option<String>,
-    pub token: Option<Secret>,
-    pub token_source: TokenSource,
-}
-
-/// Resolves token and server in the contract's order; the first match wins.
-pub(crate) fn resolve(b: &ClientBuilder) -> Result<Resolved> {
-    let (mut token, mut token_source) = if let Some(t) = &b.token {
-        (Some(t.clone()), TokenSource::Explicit)
-    } else if let Some(path) = &b.token_file {
-        (
-            Some(read_token_file(path)?),
-            TokenSource::TokenFile(path.clone()),
-        )
-    } else if let Some(t) = env(b, ENV_TOKEN) {
-        (Some(Secret::new(t)), TokenSource::Environment)
-    } else {
-        (None, TokenSource::None)
-    };
-    let mut server = b.server.clone().or_else(|| env(b, ENV_URL));
-    if (token.is_none() || server.is_none())
-        && let Some((name, profile)) = selected_profile(b)?
-    {
-        if token.is_none()
-            && let Some(t) = profile.token
-        {
-            token = Some(t);
-            token_source = TokenSource::Profile(name);
-        }
-        server = server.or(profile.server);
-    }
-    Ok(Resolved {
-        server,
-        token,
-        token_source,
-    })
-}
-
-/// The selected profile (explicit name, else the file's default), if the file and it exist.
-fn selected_profile(b: &ClientBuilder) -> Result<Option<(String, Profile)>> {
-    let path = match config::locate(b.config_path.as_deref(), b.use_environment) {
-        Ok(p) => p,
-        // No explicit path and no environment to derive one from: there is no profile to use.
-        Err(_) if b.config_path.is_none() => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Some(mut file) = config::read(&path)? else {
-        return Ok(None);
-    };
-    let Some(name) = b.profile.clone().or(file.default.take()) else {
-        return Ok(None);
-    };
-    Ok(file.profiles.remove(&name).map(|p| (name, p)))
-}
-
-fn env(b: &ClientBuilder, name: &str) -> Option<String> {
-    if !b.use_environment {
-        return None;
-    }
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn read_token_file(path: &Path) -> Result<Secret> {
-    let raw =
-        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::MissingCredentials {
-            what: "token",
-            looked_for: format!("token file {} could not be read ({e})", path.display()),
-        })?);
-    let text = std::str::from_utf8(&raw)
-        .map_err(|_| Error::usage("token_file", "the token file is not UTF-8"))?;
-    let token = text.trim();
-    if token.is_empty() {
-        return Err(Error::MissingCredentials {
-            what: "token",
-            looked_for: format!("token file {} is empty", path.display()),
-        });
-    }
-    Ok(Secret::from(token))
-}
-
-fn profile_source(b: &ClientBuilder) -> String {
-    let file = config::locate(b.config_path.as_deref(), b.use_environment)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "the config file".into());
-    match &b.profile {
-        Some(name) => format!("profile {name:?} in {file}"),
-        None => format!("the default profile in {file}"),
-    }
-}
-
-/// The token sources tried, for a [`Error::MissingCredentials`] message.
-pub(crate) fn looked_for_token(b: &ClientBuilder) -> String {
-    let mut tried = vec!["an explicit token".to_owned()];
-    if let Some(p) = &b.token_file {
-        tried.push(format!("token file {}", p.display()));
-    }
-    if b.use_environment {
-        tried.push(ENV_TOKEN.to_owned());
-    }
-    tried.push(profile_source(b));
-    tried.join(", ")
-}
-
-/// The server sources tried, for a [`Error::MissingCredentials`] message.
-pub(crate) fn looked_for_server(b: &ClientBuilder) -> String {
-    let mut tried = vec!["an explicit server URL".to_owned()];
-    if b.use_environment {
-        tried.push(ENV_URL.to_owned());
-    }
-    tried.push(profile_source(b));
-    tried.join(", ")
-}
 
 /// What [`Client::logout`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -186,30 +65,18 @@ struct Stored {
 }
 
 impl Client {
-    fn config_path(&self) -> Result<PathBuf> {
-        let b = self.settings();
-        config::locate(b.config_path.as_deref(), b.use_environment)
-    }
-
     /// The selected profile's session, if the file, the profile and its token exist.
     fn stored_session(&self) -> Result<Option<Stored>> {
-        let path = match self.config_path() {
-            Ok(p) => p,
-            // No explicit path and none derivable from the environment: no file, so no session.
-            Err(_) if self.settings().config_path.is_none() => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let Some(mut file) = config::read(&path)? else {
-            return Ok(None);
-        };
-        let Some(name) = self.settings().profile.clone().or(file.default.take()) else {
-            return Ok(None);
-        };
-        let Some(Profile {
-            token: Some(token),
-            server,
-            ..
-        }) = file.profiles.remove(&name)
+        let Some(SelectedProfile {
+            path,
+            name,
+            profile:
+                Profile {
+                    token: Some(token),
+                    server,
+                    ..
+                },
+        }) = self.credentials().select_profile()?
         else {
             return Ok(None);
         };
@@ -239,7 +106,7 @@ impl Client {
                 what: "server",
                 looked_for: format!("profile {:?} has no server", stored.name),
             })?;
-        let url = parse_server(&server, self.settings().allow_insecure_http)?;
+        let url = self.check_server(&server)?;
         Ok((id, server, url))
     }
 
@@ -265,8 +132,8 @@ impl Client {
         if token.is_empty() {
             return Err(Error::usage("token", "required"));
         }
-        parse_server(server, self.settings().allow_insecure_http)?;
-        config::update(&self.config_path()?, |file| {
+        self.check_server(server)?;
+        config::update(&self.credentials().config_path()?, |file| {
             let entry = file.profiles.entry(profile.to_owned()).or_default();
             entry.server = Some(server.trim().to_owned());
             entry.token = Some(token.clone());
@@ -315,11 +182,7 @@ impl Client {
             200..=299 => true,
             401 | 404 => false,
             _ => {
-                return Err(api_error(
-                    Operation::Logout,
-                    &resp,
-                    std::slice::from_ref(&stored.token),
-                ));
+                return Err(api_error(Operation::Logout, &resp, &[&stored.token]));
             }
         };
         config::update(&stored.path, |file| {
@@ -361,7 +224,7 @@ impl Client {
             .stored_session()?
             .ok_or_else(|| Error::MissingCredentials {
                 what: "token",
-                looked_for: profile_source(self.settings()),
+                looked_for: self.credentials().profile_source(),
             })?;
         let (id, server, url) = self.session_target(&stored, "rotated")?;
         let rotated = self.rotate_token_as(Bearer::Token(&stored.token), Some(&url), id)?;

@@ -49,7 +49,7 @@ fn client_credentials_grant_mints_a_working_token() {
     with_identities(&emu);
     let req = ServiceTokenRequest::client_credentials("svc-deployer", Secret::from(SECRET))
         .scope("domain:read project:deploy");
-    let token = anonymous(&emu).service_token(&req).unwrap();
+    let token = anonymous(&emu).mint_service_token(&req).unwrap();
     assert_eq!(token.token_type, "Bearer");
     assert!(token.expires_in > 0);
     assert_eq!(token.scope.as_deref(), Some("domain:read project:deploy"));
@@ -66,7 +66,7 @@ fn jwt_bearer_grant_mints_a_working_token() {
     with_identities(&emu);
     let a = assertion(&emu, |_| {});
     let token = anonymous(&emu)
-        .service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
+        .mint_service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
         .unwrap();
     client_with(&emu, token.access_token.expose_secret())
         .list_tokens()
@@ -80,7 +80,7 @@ fn flag_mismatches_are_refused_before_the_wire() {
     let s = || Some(Secret::from(SECRET));
     let e = fails_before_wire(&emu, 1, || {
         ServiceTokenRequest::parse("svc-deployer", JWT_BEARER, s(), None, None)
-            .and_then(|r| c.service_token(&r))
+            .and_then(|r| c.mint_service_token(&r))
     });
     assert_eq!(
         e.to_string(),
@@ -95,21 +95,21 @@ fn flag_mismatches_are_refused_before_the_wire() {
     ] {
         fails_before_wire(&emu, 1, || {
             ServiceTokenRequest::parse("svc-deployer", grant, secret, assertion, None)
-                .and_then(|r| c.service_token(&r))
+                .and_then(|r| c.mint_service_token(&r))
         });
     }
     // A request mutated after construction is checked again by the call itself.
     let mut req = ServiceTokenRequest::client_credentials("svc-deployer", Secret::from(SECRET));
     req.client_assertion = s();
-    fails_before_wire(&emu, 1, || c.service_token(&req));
+    fails_before_wire(&emu, 1, || c.mint_service_token(&req));
     // Malformed inputs are usage errors.
     fails_before_wire(&emu, 2, || {
         ServiceTokenRequest::parse("", "client_credentials", s(), None, None)
-            .and_then(|r| c.service_token(&r))
+            .and_then(|r| c.mint_service_token(&r))
     });
     fails_before_wire(&emu, 2, || {
         ServiceTokenRequest::parse("svc", "password", s(), None, None)
-            .and_then(|r| c.service_token(&r))
+            .and_then(|r| c.mint_service_token(&r))
     });
 }
 
@@ -125,7 +125,7 @@ fn every_documented_error_branch_is_decoded() {
 
     let wrong =
         ServiceTokenRequest::client_credentials("svc-deployer", Secret::from("wrong-secret-value"));
-    let e = c.service_token(&wrong).unwrap_err();
+    let e = c.mint_service_token(&wrong).unwrap_err();
     assert_eq!(
         (e.status(), code(&e), e.exit_code()),
         (Some(401), Some("invalid_client"), 1)
@@ -134,20 +134,20 @@ fn every_documented_error_branch_is_decoded() {
 
     let unknown = ServiceTokenRequest::client_credentials("svc-nobody", Secret::from(SECRET));
     assert_eq!(
-        code(&c.service_token(&unknown).unwrap_err()),
+        code(&c.mint_service_token(&unknown).unwrap_err()),
         Some("invalid_client")
     );
 
     // Grant kind does not match the identity's federation kind.
     let mismatch = ServiceTokenRequest::client_credentials("svc-spiffe", Secret::from(SECRET));
-    let e = c.service_token(&mismatch).unwrap_err();
+    let e = c.mint_service_token(&mismatch).unwrap_err();
     assert_eq!(
         (e.status(), code(&e)),
         (Some(403), Some("federation_kind_mismatch"))
     );
     let a = assertion(&emu, |_| {});
     let e = c
-        .service_token(&ServiceTokenRequest::jwt_bearer("svc-deployer", a))
+        .mint_service_token(&ServiceTokenRequest::jwt_bearer("svc-deployer", a))
         .unwrap_err();
     assert_eq!(code(&e), Some("federation_kind_mismatch"));
     // A verified assertion whose subject is another identity's.
@@ -155,7 +155,7 @@ fn every_documented_error_branch_is_decoded() {
         s.sub = "spiffe://plexsphere.test/ns/ci/sa/other".into()
     });
     let e = c
-        .service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
+        .mint_service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
         .unwrap_err();
     assert_eq!(
         (e.status(), code(&e)),
@@ -171,7 +171,7 @@ fn every_documented_error_branch_is_decoded() {
         let a = assertion(&emu, spec);
         let raw = a.expose_secret().to_owned();
         let e = c
-            .service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
+            .mint_service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
             .unwrap_err();
         assert_eq!(
             (e.status(), code(&e), e.exit_code()),
@@ -184,7 +184,7 @@ fn every_documented_error_branch_is_decoded() {
     emu.set_config(|cfg| cfg.jwt_bearer_provisioned = false);
     let a = assertion(&emu, |_| {});
     let e = c
-        .service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
+        .mint_service_token(&ServiceTokenRequest::jwt_bearer("svc-spiffe", a))
         .unwrap_err();
     assert_eq!(
         (e.status(), code(&e), e.exit_code()),
@@ -201,7 +201,7 @@ fn every_documented_error_branch_is_decoded() {
         count: Some(1),
     }));
     let ok = ServiceTokenRequest::client_credentials("svc-deployer", Secret::from(SECRET));
-    let e = c.service_token(&ok).unwrap_err();
+    let e = c.mint_service_token(&ok).unwrap_err();
     assert_eq!(
         (e.status(), code(&e), e.exit_code()),
         (Some(502), Some("spiffe_bundle_unreachable"), 1)

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::*;
 use plexctl_core::config;
-use plexctl_core::{Client, Error, Secret, TokenSource};
+use plexctl_core::{Client, CredentialSource, Error, Secret};
 use plexctl_emulator::{Fault, FaultKind};
 
 /// A client that reads `path` as its config file and nothing from the environment.
@@ -68,8 +68,8 @@ fn store_session_creates_a_private_file_and_a_profile_client_works() {
     assert_eq!(mode(path.parent().unwrap()), 0o700);
     let client = with_config(&path, None);
     assert_eq!(
-        client.token_source(),
-        &TokenSource::Profile("default".into())
+        client.credential_source(),
+        &CredentialSource::Profile("default".into())
     );
     assert_eq!(client.token().unwrap().expose_secret(), token);
     client.list_tokens().unwrap();
@@ -104,7 +104,7 @@ fn explicit_sources_beat_the_profile() {
         .server("https://override.example")
         .build()
         .unwrap();
-    assert_eq!(c.token_source(), &TokenSource::Explicit);
+    assert_eq!(c.credential_source(), &CredentialSource::Explicit);
     assert_eq!(c.server(), Some("https://override.example/"));
 }
 
@@ -155,8 +155,8 @@ fn logout_of_a_named_profile_leaves_the_others() {
     store(&emu, &path, "staging", false);
     let staging = with_config(&path, Some("staging"));
     assert_eq!(
-        staging.token_source(),
-        &TokenSource::Profile("staging".into())
+        staging.credential_source(),
+        &CredentialSource::Profile("staging".into())
     );
     let out = staging.logout().unwrap();
     assert_eq!(out.text(), "Logged out. Cleared profile \"staging\".");

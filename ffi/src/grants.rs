@@ -81,7 +81,7 @@ pub extern "C" fn plexctl_mint_service_token(
             scope,
         )?;
         let out = arg_out(out, "out")?;
-        let token = client.inner.service_token(&req)?;
+        let token = client.inner.mint_service_token(&req)?;
         *out = Box::into_raw(Box::new(plexctl_service_token::from(token)));
         Ok(())
     })

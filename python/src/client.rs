@@ -7,7 +7,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use plexctl_core::TokenSource;
 use pyo3::prelude::*;
 
 use crate::convert::{quote, repr_opt};
@@ -141,14 +140,7 @@ impl Client {
     /// `"profile"` or `"none"`.
     #[getter]
     fn token_source(&self) -> &'static str {
-        match self.inner.token_source() {
-            TokenSource::Explicit => "explicit",
-            TokenSource::TokenFile(_) => "token_file",
-            TokenSource::Environment => "environment",
-            TokenSource::Profile(_) => "profile",
-            TokenSource::None => "none",
-            _ => "other",
-        }
+        self.inner.credential_source().as_str()
     }
 
     fn __repr__(&self) -> String {

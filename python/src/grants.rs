@@ -130,7 +130,7 @@ pub(crate) fn service_token(
         client_assertion,
         scope,
     )?;
-    let minted = client.call(py, |c| c.service_token(&req))?;
+    let minted = client.call(py, |c| c.mint_service_token(&req))?;
     Ok(ServiceToken {
         token_type: minted.token_type,
         expires_in: minted.expires_in,
