@@ -194,10 +194,13 @@ struct GrantBody<'a> {
 }
 
 /// A minted service access token.
-#[derive(Clone, Deserialize)]
+///
+/// `Serialize` writes every field but the access token, which a secret never leaves through.
+#[derive(Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct ServiceToken {
     /// The bearer access token.
+    #[serde(skip_serializing)]
     pub access_token: Secret,
     /// Always `Bearer` for plexsphere.
     pub token_type: String,
@@ -207,7 +210,11 @@ pub struct ServiceToken {
     #[serde(default)]
     pub scope: Option<String>,
     /// When the token expires, computed on receipt from `expires_in`.
-    #[serde(skip, default = "OffsetDateTime::now_utc")]
+    #[serde(
+        skip_deserializing,
+        default = "OffsetDateTime::now_utc",
+        with = "crate::timefmt"
+    )]
     pub expires_at: OffsetDateTime,
 }
 

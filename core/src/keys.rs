@@ -33,7 +33,7 @@ pub struct RotationTrigger {
     #[serde(default)]
     pub state: Option<String>,
     /// When the rotation was requested, when the server sends it.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::timefmt::option")]
     pub requested_at: Option<OffsetDateTime>,
 }
 

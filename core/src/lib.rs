@@ -83,6 +83,7 @@ pub mod keys;
 pub mod psk;
 mod secret;
 pub mod session;
+pub mod timefmt;
 pub mod tokens;
 
 pub use client::{Client, ClientBuilder};

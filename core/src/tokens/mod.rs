@@ -206,5 +206,12 @@ mod tests {
         assert_eq!(lines.next(), Some("psk_prod_x"));
         assert!(text.expose_secret().contains("env_prefix:  prod"));
         assert!(!format!("{t:?}").contains("psk_prod_x"));
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("psk_prod_x"), "{json}");
+        assert!(!json.contains("plaintext"), "{json}");
+        assert!(
+            json.contains("\"expires_at\":\"1970-01-01T00:00:00+00:00\""),
+            "{json}"
+        );
     }
 }

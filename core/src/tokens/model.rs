@@ -14,17 +14,20 @@ pub const ONE_TIME_BANNER: &str =
     "# WARNING: this is the only time this plaintext will be displayed";
 
 /// A freshly issued token. The plaintext is returned exactly once; nothing returns it again.
-#[derive(Clone, Deserialize)]
+///
+/// `Serialize` writes every field but the plaintext, which a secret never leaves through.
+#[derive(Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct IssuedToken {
     /// The token id.
     pub id: Uuid,
     /// The psk plaintext.
+    #[serde(skip_serializing)]
     pub plaintext: Secret,
     /// The environment segment.
     pub env_prefix: String,
     /// When the token expires.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timefmt")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -63,38 +66,41 @@ pub struct TokenSummary {
     /// The environment segment.
     pub env_prefix: String,
     /// When it was issued.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timefmt")]
     pub created_at: OffsetDateTime,
     /// When it expires.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timefmt")]
     pub expires_at: OffsetDateTime,
     /// When it last authenticated, if ever.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::timefmt::option")]
     pub last_used_at: Option<OffsetDateTime>,
     /// When it was last rotated, if ever.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::timefmt::option")]
     pub rotated_at: Option<OffsetDateTime>,
 }
 
 /// A rotated token: the new plaintext (shown exactly once) and the deadline until which the
 /// rotated-from plaintext still authenticates.
-#[derive(Clone, Deserialize)]
+///
+/// `Serialize` writes every field but the plaintext, which a secret never leaves through.
+#[derive(Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct RotatedToken {
     /// The token id (unchanged by rotation).
     pub id: Uuid,
     /// The new psk plaintext.
+    #[serde(skip_serializing)]
     pub plaintext: Secret,
     /// The environment segment.
     pub env_prefix: String,
     /// When the new plaintext expires.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timefmt")]
     pub expires_at: OffsetDateTime,
     /// Until when the rotated-from plaintext is still honoured.
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::timefmt")]
     pub rotation_deadline: OffsetDateTime,
     /// The RFC 8594 `Sunset` header's timestamp, when the server sent one.
-    #[serde(skip)]
+    #[serde(skip_deserializing, with = "crate::timefmt::option")]
     pub sunset: Option<OffsetDateTime>,
 }
 
