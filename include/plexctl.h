@@ -32,22 +32,78 @@
 #define PLEXCTL_VERSION_STRING "0.1.0"
 
 
-// The status every fallible function returns: the plexctl exit-code taxonomy.
+// The exit-code taxonomy: what a command-line program (or a C or Go caller) exits with. This is
+// the one table; the C `plexctl_status` enum is generated from it.
 typedef enum {
   // Success.
   PLEXCTL_STATUS_OK = 0,
   // Runtime or API error: transport failure, timeout, an unlisted non-2xx, an unparsable body,
-  // 501 not provisioned, a service-grant flag mismatch, or a panic caught in the library.
+  // 501 not provisioned, a service-grant flag mismatch, or a panic caught in a door.
   PLEXCTL_STATUS_RUNTIME = 1,
-  // Usage error: a missing (NULL), non-UTF-8 or malformed argument. Nothing was sent.
+  // Usage error: a missing or malformed input. Nothing was sent.
   PLEXCTL_STATUS_USAGE = 2,
   // Missing or insecure credentials or configuration.
   PLEXCTL_STATUS_CREDENTIALS = 3,
-  // Permission denied (403), or key rotate's 404 node_not_found.
+  // Permission denied (403), or key rotate's 404 `node_not_found`.
   PLEXCTL_STATUS_DENIED = 4,
   // Key rotate denied by the ReBAC authorizer (403).
   PLEXCTL_STATUS_REBAC_DENIED = 77,
 } plexctl_status;
+
+// What an error means, in stable snake_case names a program can branch on. Each door maps a kind
+// one-to-one onto its own error type (a Python exception class, a C `plexctl_error_kind`, a Go
+// `ErrorKind`); the exit code follows from the kind alone ([`ErrorKind::exit_code`]).
+enum plexctl_error_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // A required input is missing or malformed (including a stored token that is not a psk);
+  // nothing was sent. Exit code 2.
+  PLEXCTL_ERROR_KIND_USAGE = 1,
+  // No token or server could be resolved, or the token is empty. Exit code 3.
+  PLEXCTL_ERROR_KIND_MISSING_CREDENTIALS = 2,
+  // Plain `http://` to a host that is not loopback. Exit code 3.
+  PLEXCTL_ERROR_KIND_INSECURE_TRANSPORT = 3,
+  // The config file is not private to its owner. Exit code 3.
+  PLEXCTL_ERROR_KIND_INSECURE_CONFIG = 4,
+  // 403 on tokens, grants, logout. Exit code 4.
+  PLEXCTL_ERROR_KIND_PERMISSION_DENIED = 5,
+  // 403 from the ReBAC authorizer on key rotate. Exit code 77.
+  PLEXCTL_ERROR_KIND_REBAC_DENIED = 6,
+  // Key rotate: 404 `node_not_found`. Exit code 4.
+  PLEXCTL_ERROR_KIND_NODE_NOT_FOUND = 7,
+  // 501: the server has not provisioned this operation. Exit code 1.
+  PLEXCTL_ERROR_KIND_NOT_PROVISIONED = 8,
+  // Any other non-2xx answer. Exit code 1.
+  PLEXCTL_ERROR_KIND_API = 9,
+  // A 2xx body that does not have the documented shape, or exceeds the size cap. Exit code 1.
+  PLEXCTL_ERROR_KIND_DECODE = 10,
+  // The connection failed, broke, or TLS failed. Exit code 1.
+  PLEXCTL_ERROR_KIND_TRANSPORT = 11,
+  // The call's deadline passed. Exit code 1.
+  PLEXCTL_ERROR_KIND_TIMEOUT = 12,
+  // The inputs' combination is refused before the wire (the service-grant flag rules). Exit
+  // code 1.
+  PLEXCTL_ERROR_KIND_REFUSED = 13,
+  // A stored session was rotated but the config file could not be written; the error carries
+  // the new plaintext. Exit code 1.
+  PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED = 14,
+  // The config file could not be read, parsed, locked or written. Exit code 1.
+  PLEXCTL_ERROR_KIND_CONFIG = 15,
+  // The client could not be configured (CA bundle, TLS set-up). Exit code 1.
+  PLEXCTL_ERROR_KIND_SETUP = 16,
+  // A bug: a panic caught at a door's boundary instead of unwinding into the caller. Exit
+  // code 1. Core itself never returns it.
+  PLEXCTL_ERROR_KIND_INTERNAL = 17,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum plexctl_error_kind plexctl_error_kind;
+#else
+typedef uint32_t plexctl_error_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // A client for the plexsphere v1 API: one connection pool, shared by every thread that uses it.
 // Thread-safe: every operation takes a `const plexctl_client *`.
@@ -58,6 +114,9 @@ typedef struct plexctl_client_builder plexctl_client_builder;
 
 // What logout did.
 typedef struct plexctl_logout_outcome plexctl_logout_outcome;
+
+// One peer edge a rotation would re-key, borrowed from its preview.
+typedef struct plexctl_rotation_impact_edge plexctl_rotation_impact_edge;
 
 // The impact a rotation would have.
 typedef struct plexctl_rotation_preview plexctl_rotation_preview;
@@ -113,11 +172,20 @@ const char *plexctl_last_error_message(void);
 // The status of the last failure on the calling thread (PLEXCTL_STATUS_OK after a success).
 plexctl_status plexctl_last_error_status(void);
 
+// What the last failure on the calling thread means: a PLEXCTL_ERROR_KIND_* value, or 0 when the
+// last call succeeded. The status follows from the kind; plexctl_error_kind_name names it.
+uint32_t plexctl_last_error_kind(void);
+
+// The stable snake_case name of a PLEXCTL_ERROR_KIND_* value ("usage", "rebac_denied", ...),
+// static storage; NULL for 0 or an unknown value.
+const char *plexctl_error_kind_name(uint32_t kind);
+
 // The HTTP status of the last failure on the calling thread, or 0 when it was not an HTTP answer.
 int32_t plexctl_last_error_http_status(void);
 
-// The Problem `code` of the last failure on the calling thread (e.g. "node_not_found"), or
-// NULL. Borrowed until the next fallible call on this thread.
+// The server's Problem `code` of the last failure on the calling thread (e.g.
+// "node_not_found"), or NULL when the server sent none. Borrowed until the next fallible call on
+// this thread.
 const char *plexctl_last_error_code(void);
 
 // The PermissionDenied correlation id of the last failure on the calling thread, or NULL.
@@ -305,21 +373,22 @@ bool plexctl_rotation_preview_already_pending(const plexctl_rotation_preview *p)
 uint64_t plexctl_rotation_preview_estimated_duration_seconds(const plexctl_rotation_preview *p);
 
 // The number of affected edges; 0 for NULL.
-size_t plexctl_rotation_preview_edge_count(const plexctl_rotation_preview *p);
+size_t plexctl_rotation_preview_edges_len(const plexctl_rotation_preview *p);
 
-// The peer Node at the other end of edge `index`; NULL when out of range. Borrowed.
-const char *plexctl_rotation_preview_edge_peer_node_id(const plexctl_rotation_preview *p,
-                                                       size_t index);
+// The affected edge at `index`, borrowed from the preview; NULL when out of range or for NULL.
+const plexctl_rotation_impact_edge *plexctl_rotation_preview_edges_get(const plexctl_rotation_preview *p,
+                                                                       size_t index);
 
-// The key id of the PSK in force on edge `index`; NULL when out of range. Borrowed.
-const char *plexctl_rotation_preview_edge_current_kid(const plexctl_rotation_preview *p,
-                                                      size_t index);
+// The Node at the other end of the edge. Borrowed from the preview; NULL for NULL.
+const char *plexctl_rotation_impact_edge_peer_node_id(const plexctl_rotation_impact_edge *e);
 
-// The wrap-key version of the PSK in force on edge `index`; -1 when out of range.
-int64_t plexctl_rotation_preview_edge_current_wrap_key_version(const plexctl_rotation_preview *p,
-                                                               size_t index);
+// The key id of the PSK in force on the edge. Borrowed from the preview; NULL for NULL.
+const char *plexctl_rotation_impact_edge_current_kid(const plexctl_rotation_impact_edge *e);
 
-// Frees a preview. NULL is a no-op.
+// The wrap-key version of the PSK in force on the edge; -1 for NULL.
+int64_t plexctl_rotation_impact_edge_current_wrap_key_version(const plexctl_rotation_impact_edge *e);
+
+// Frees a preview and every edge borrowed from it. NULL is a no-op.
 void plexctl_rotation_preview_free(plexctl_rotation_preview *p);
 
 // Saves `server` and the token `(token, len)` under `profile` in the client's config file
@@ -368,10 +437,10 @@ void plexctl_logout_outcome_free(plexctl_logout_outcome *o);
 // before returning; the rotation goes into `*out` (free with plexctl_token_free). Thread-safe.
 //
 // The one exception to "outputs only on success": when the rotation succeeded but the config
-// file could not be written, this returns PLEXCTL_STATUS_RUNTIME with last error code
-// "session_not_saved" AND writes the rotation into `*out`, so the new plaintext is not lost (the
-// old one keeps working until the rotation deadline). Initialise `*out` to NULL and free it if
-// set.
+// file could not be written, this returns PLEXCTL_STATUS_RUNTIME with plexctl_last_error_kind()
+// == PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED AND writes the rotation into `*out`, so the new
+// plaintext is not lost (the old one keeps working until the rotation deadline). Initialise
+// `*out` to NULL and free it if set.
 //
 // Errors: PLEXCTL_STATUS_CREDENTIALS (no stored session), PLEXCTL_STATUS_USAGE (the stored token
 // is not a psk), and those of plexctl_rotate_token.

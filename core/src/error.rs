@@ -32,7 +32,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// Every exit code, in ascending order.
-    pub const ALL: [ExitCode; 6] = [
+    pub const ALL: &[ExitCode] = &[
         ExitCode::Ok,
         ExitCode::Runtime,
         ExitCode::Usage,
@@ -64,7 +64,9 @@ pub const EXIT_REBAC_DENIED: i32 = ExitCode::RebacDenied.code();
 /// What an error means, in stable snake_case names a program can branch on. Each door maps a kind
 /// one-to-one onto its own error type (a Python exception class, a C `plexctl_error_kind`, a Go
 /// `ErrorKind`); the exit code follows from the kind alone ([`ErrorKind::exit_code`]).
-#[repr(C)]
+// u32, not C: the C header then declares the constants plus a uint32_t typedef, so a C caller can
+// hold 0 ("no error") in the same type without creating an invalid Rust value.
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -103,11 +105,14 @@ pub enum ErrorKind {
     Config = 15,
     /// The client could not be configured (CA bundle, TLS set-up). Exit code 1.
     Setup = 16,
+    /// A bug: a panic caught at a door's boundary instead of unwinding into the caller. Exit
+    /// code 1. Core itself never returns it.
+    Internal = 17,
 }
 
 impl ErrorKind {
     /// Every kind.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: &[ErrorKind] = &[
         ErrorKind::Usage,
         ErrorKind::MissingCredentials,
         ErrorKind::InsecureTransport,
@@ -124,6 +129,7 @@ impl ErrorKind {
         ErrorKind::SessionNotSaved,
         ErrorKind::Config,
         ErrorKind::Setup,
+        ErrorKind::Internal,
     ];
 
     /// The stable snake_case name (`usage`, `rebac_denied`, ...).
@@ -145,12 +151,13 @@ impl ErrorKind {
             ErrorKind::SessionNotSaved => "session_not_saved",
             ErrorKind::Config => "config",
             ErrorKind::Setup => "setup",
+            ErrorKind::Internal => "internal",
         }
     }
 
     /// The kind of a snake_case name, the inverse of [`ErrorKind::as_str`].
     pub fn from_name(name: &str) -> Option<ErrorKind> {
-        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+        ErrorKind::ALL.iter().copied().find(|k| k.as_str() == name)
     }
 
     /// The exit code of this kind: the taxonomy, decided here once.
@@ -170,7 +177,8 @@ impl ErrorKind {
             | ErrorKind::Refused
             | ErrorKind::SessionNotSaved
             | ErrorKind::Config
-            | ErrorKind::Setup => ExitCode::Runtime,
+            | ErrorKind::Setup
+            | ErrorKind::Internal => ExitCode::Runtime,
         }
     }
 }
@@ -541,7 +549,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_stable_name_and_one_exit_code() {
-        for kind in ErrorKind::ALL {
+        for &kind in ErrorKind::ALL {
             assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
             assert!(ExitCode::ALL.contains(&kind.exit_code()));
         }

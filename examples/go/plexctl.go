@@ -411,11 +411,12 @@ func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error)
 			AlreadyPending:    bool(C.plexctl_rotation_preview_already_pending(p)),
 			EstimatedDuration: time.Duration(C.plexctl_rotation_preview_estimated_duration_seconds(p)) * time.Second,
 		}
-		for i := 0; i < int(C.plexctl_rotation_preview_edge_count(p)); i++ {
+		for i := 0; i < int(C.plexctl_rotation_preview_edges_len(p)); i++ {
+			e := C.plexctl_rotation_preview_edges_get(p, C.size_t(i))
 			out.AffectedEdges = append(out.AffectedEdges, Edge{
-				PeerNodeID:            goString(C.plexctl_rotation_preview_edge_peer_node_id(p, C.size_t(i))),
-				CurrentKID:            goString(C.plexctl_rotation_preview_edge_current_kid(p, C.size_t(i))),
-				CurrentWrapKeyVersion: int64(C.plexctl_rotation_preview_edge_current_wrap_key_version(p, C.size_t(i))),
+				PeerNodeID:            goString(C.plexctl_rotation_impact_edge_peer_node_id(e)),
+				CurrentKID:            goString(C.plexctl_rotation_impact_edge_current_kid(e)),
+				CurrentWrapKeyVersion: int64(C.plexctl_rotation_impact_edge_current_wrap_key_version(e)),
 			})
 		}
 		return nil

@@ -3,9 +3,9 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use plexctl_core::{Client, ClientBuilder};
+use plexctl_core::{Client, ClientBuilder, ExitCode};
 
-use crate::{Failure, arg_mut, arg_opt_secret, arg_out, arg_str, ffi_fn, free_box, plexctl_status};
+use crate::{Failure, arg_box, arg_mut, arg_out, arg_secret, arg_str, ffi_fn, free_box};
 
 /// Configures a client. Not thread-safe: use one builder from one thread.
 pub struct plexctl_client_builder {
@@ -37,13 +37,13 @@ pub extern "C" fn plexctl_client_builder_free(builder: *mut plexctl_client_build
 fn set(
     builder: *mut plexctl_client_builder,
     f: impl FnOnce(ClientBuilder) -> Result<ClientBuilder, Failure>,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let b = arg_mut(builder, "builder")?;
         // Work on a copy: a setter that fails must leave the earlier settings in place.
         b.inner = f(b.inner.clone())?;
-        Ok(())
-    })
+        Ok(ExitCode::Ok)
+    }
 }
 
 /// Sets the server's base URL (checked by plexctl_client_builder_build).
@@ -51,7 +51,7 @@ fn set(
 pub extern "C" fn plexctl_client_builder_set_server(
     builder: *mut plexctl_client_builder,
     url: *const c_char,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.server(arg_str(url, "url")?)))
 }
 
@@ -61,11 +61,8 @@ pub extern "C" fn plexctl_client_builder_set_token(
     builder: *mut plexctl_client_builder,
     token: *const u8,
     len: usize,
-) -> plexctl_status {
-    set(builder, |b| {
-        let t = arg_opt_secret(token, len, "token")?.ok_or(Failure::Null("token"))?;
-        Ok(b.token(t))
-    })
+) -> ExitCode {
+    set(builder, |b| Ok(b.token(arg_secret(token, len, "token")?)))
 }
 
 /// Sets a file whose content (trimmed) is the bearer token.
@@ -73,7 +70,7 @@ pub extern "C" fn plexctl_client_builder_set_token(
 pub extern "C" fn plexctl_client_builder_set_token_file(
     builder: *mut plexctl_client_builder,
     path: *const c_char,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.token_file(arg_str(path, "path")?)))
 }
 
@@ -82,7 +79,7 @@ pub extern "C" fn plexctl_client_builder_set_token_file(
 pub extern "C" fn plexctl_client_builder_set_profile(
     builder: *mut plexctl_client_builder,
     name: *const c_char,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.profile(arg_str(name, "name")?)))
 }
 
@@ -91,7 +88,7 @@ pub extern "C" fn plexctl_client_builder_set_profile(
 pub extern "C" fn plexctl_client_builder_set_config_path(
     builder: *mut plexctl_client_builder,
     path: *const c_char,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.config_path(arg_str(path, "path")?)))
 }
 
@@ -100,7 +97,7 @@ pub extern "C" fn plexctl_client_builder_set_config_path(
 pub extern "C" fn plexctl_client_builder_set_ca_bundle_file(
     builder: *mut plexctl_client_builder,
     path: *const c_char,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.ca_bundle_file(arg_str(path, "path")?)))
 }
 
@@ -109,7 +106,7 @@ pub extern "C" fn plexctl_client_builder_set_ca_bundle_file(
 pub extern "C" fn plexctl_client_builder_set_timeout_ms(
     builder: *mut plexctl_client_builder,
     ms: u64,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.timeout(Duration::from_millis(ms))))
 }
 
@@ -118,7 +115,7 @@ pub extern "C" fn plexctl_client_builder_set_timeout_ms(
 pub extern "C" fn plexctl_client_builder_set_connect_timeout_ms(
     builder: *mut plexctl_client_builder,
     ms: u64,
-) -> plexctl_status {
+) -> ExitCode {
     set(
         builder,
         |b| Ok(b.connect_timeout(Duration::from_millis(ms))),
@@ -131,7 +128,7 @@ pub extern "C" fn plexctl_client_builder_set_connect_timeout_ms(
 pub extern "C" fn plexctl_client_builder_set_use_environment(
     builder: *mut plexctl_client_builder,
     yes: bool,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.use_environment(yes)))
 }
 
@@ -141,7 +138,7 @@ pub extern "C" fn plexctl_client_builder_set_use_environment(
 pub extern "C" fn plexctl_client_builder_set_allow_insecure_http(
     builder: *mut plexctl_client_builder,
     yes: bool,
-) -> plexctl_status {
+) -> ExitCode {
     set(builder, |b| Ok(b.allow_insecure_http(yes)))
 }
 
@@ -156,18 +153,13 @@ pub extern "C" fn plexctl_client_builder_set_allow_insecure_http(
 pub extern "C" fn plexctl_client_builder_build(
     builder: *mut plexctl_client_builder,
     out: *mut *mut plexctl_client,
-) -> plexctl_status {
-    ffi_fn(|| {
-        if builder.is_null() {
-            return Err(Failure::Null("builder"));
-        }
-        // SAFETY: non-NULL and from plexctl_client_builder_new; consumed here, whatever happens.
-        let b = unsafe { Box::from_raw(builder) };
-        let out = arg_out(out, "out")?;
-        let client = b.inner.build()?;
-        *out = Box::into_raw(Box::new(plexctl_client { inner: client }));
-        Ok(())
-    })
+) -> ExitCode {
+    ffi_fn! {
+        // Consumed here, whatever happens next.
+        let b = arg_box(builder, "builder")?;
+        let out = arg_out(out)?;
+        out.set(plexctl_client { inner: b.inner.build()? })
+    }
 }
 
 /// Frees a client. NULL is a no-op. No other thread may be using it.

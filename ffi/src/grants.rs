@@ -2,12 +2,12 @@
 
 use std::ffi::{CString, c_char};
 
-use plexctl_core::{ServiceToken, ServiceTokenRequest, ServiceTokenSource};
+use plexctl_core::{ExitCode, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 
 use crate::client::plexctl_client;
 use crate::{
-    Failure, arg_opt_secret, arg_opt_str, arg_out, arg_ref, arg_str, c_str, ffi_fn, ffi_value,
-    free_box, opt_ptr, plexctl_secret, plexctl_status,
+    Failure, arg_opt_secret, arg_opt_str, arg_out, arg_ref, arg_str, c_str, ffi_fn, free_box,
+    opt_ptr, plexctl_secret,
 };
 
 /// A minted service access token.
@@ -68,8 +68,8 @@ pub extern "C" fn plexctl_mint_service_token(
     client_assertion_len: usize,
     scope: *const c_char,
     out: *mut *mut plexctl_service_token,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let req = request(
             client_id,
@@ -80,11 +80,9 @@ pub extern "C" fn plexctl_mint_service_token(
             client_assertion_len,
             scope,
         )?;
-        let out = arg_out(out, "out")?;
-        let token = client.inner.mint_service_token(&req)?;
-        *out = Box::into_raw(Box::new(plexctl_service_token::from(token)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(client.inner.mint_service_token(&req)?.into())
+    }
 }
 
 /// The access token. Borrowed from `token`: valid until plexctl_service_token_free, which wipes
@@ -93,23 +91,19 @@ pub extern "C" fn plexctl_mint_service_token(
 pub extern "C" fn plexctl_service_token_access_token(
     token: *const plexctl_service_token,
 ) -> *const plexctl_secret {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| &t.access_token as *const _)
-    })
+    ffi_fn! { Ok(&arg_ref(token, "token")?.access_token as *const _) }
 }
 
 /// The token type ("Bearer"). Borrowed from `token`; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_service_token_type(token: *const plexctl_service_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| t.token_type.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(token, "token")?.token_type.as_ptr()) }
 }
 
 /// The lifetime in seconds; 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_service_token_expires_in(token: *const plexctl_service_token) -> u64 {
-    ffi_value(0, || arg_ref(token, "token").map_or(0, |t| t.expires_in))
+    ffi_fn! { Ok(arg_ref(token, "token")?.expires_in) }
 }
 
 /// The granted scope, or NULL when none was granted. Borrowed from `token`.
@@ -117,9 +111,7 @@ pub extern "C" fn plexctl_service_token_expires_in(token: *const plexctl_service
 pub extern "C" fn plexctl_service_token_scope(
     token: *const plexctl_service_token,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| opt_ptr(&t.scope))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(token, "token")?.scope)) }
 }
 
 /// Frees a service token and wipes it. NULL is a no-op.
@@ -150,8 +142,8 @@ pub extern "C" fn plexctl_token_source_new(
     client_assertion_len: usize,
     scope: *const c_char,
     out: *mut *mut plexctl_token_source,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let req = request(
             client_id,
@@ -162,11 +154,11 @@ pub extern "C" fn plexctl_token_source_new(
             client_assertion_len,
             scope,
         )?;
-        let out = arg_out(out, "out")?;
-        let inner = ServiceTokenSource::new(client.inner.clone(), req)?;
-        *out = Box::into_raw(Box::new(plexctl_token_source { inner }));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(plexctl_token_source {
+            inner: ServiceTokenSource::new(client.inner.clone(), req)?,
+        })
+    }
 }
 
 /// A valid access token into `*out` (the caller's: free with plexctl_secret_free), minting one
@@ -178,25 +170,21 @@ pub extern "C" fn plexctl_token_source_new(
 pub extern "C" fn plexctl_token_source_token(
     source: *const plexctl_token_source,
     out: *mut *mut plexctl_secret,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let source = arg_ref(source, "source")?;
-        let out = arg_out(out, "out")?;
-        let token = source.inner.token()?;
-        *out = Box::into_raw(Box::new(plexctl_secret::new(&token)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(plexctl_secret::new(&source.inner.token()?))
+    }
 }
 
 /// Forgets the cached token so the next plexctl_token_source_token mints (e.g. after a 401).
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_token_source_invalidate(
-    source: *const plexctl_token_source,
-) -> plexctl_status {
-    ffi_fn(|| {
+pub extern "C" fn plexctl_token_source_invalidate(source: *const plexctl_token_source) -> ExitCode {
+    ffi_fn! {
         arg_ref(source, "source")?.inner.invalidate();
-        Ok(())
-    })
+        Ok(ExitCode::Ok)
+    }
 }
 
 /// Frees a token source and wipes its cached token. NULL is a no-op.

@@ -3,11 +3,11 @@
 use std::ffi::{CString, c_char};
 
 use plexctl_core::keys::parse_node_id;
-use plexctl_core::{RotationPreview, RotationTrigger};
+use plexctl_core::{ExitCode, RotationImpactEdge, RotationPreview, RotationTrigger};
 
 use crate::client::plexctl_client;
 use crate::{
-    arg_out, arg_ref, arg_str, c_str, c_time, ffi_fn, ffi_value, free_box, opt_ptr, plexctl_status,
+    arg_out, arg_ref, arg_str, c_display, c_str, c_time, ffi_fn, free_box, list_get, opt_ptr,
 };
 
 /// The handle of a triggered (or already pending) rotation.
@@ -23,10 +23,10 @@ pub struct plexctl_rotation_trigger {
 impl From<RotationTrigger> for plexctl_rotation_trigger {
     fn from(t: RotationTrigger) -> Self {
         plexctl_rotation_trigger {
-            rotation_id: t.rotation_id.map(|u| c_str(&u.to_string())),
-            peer_id: t.peer_id.map(|u| c_str(&u.to_string())),
+            rotation_id: t.rotation_id.map(c_display),
+            peer_id: t.peer_id.map(c_display),
             already_pending: t.already_pending,
-            node_id: t.node_id.map(|u| c_str(&u.to_string())),
+            node_id: t.node_id.map(c_display),
             state: t.state.as_deref().map(c_str),
             requested_at: t.requested_at.map(c_time),
         }
@@ -45,15 +45,13 @@ pub extern "C" fn plexctl_rotate_node_keys(
     client: *const plexctl_client,
     node_id: *const c_char,
     out: *mut *mut plexctl_rotation_trigger,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let id = parse_node_id(arg_str(node_id, "node_id")?)?;
-        let out = arg_out(out, "out")?;
-        let t = client.inner.rotate_node_keys(id)?;
-        *out = Box::into_raw(Box::new(plexctl_rotation_trigger::from(t)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(client.inner.rotate_node_keys(id)?.into())
+    }
 }
 
 /// The rotation id, or NULL when the server did not send it (a 409 without it). Borrowed.
@@ -61,9 +59,7 @@ pub extern "C" fn plexctl_rotate_node_keys(
 pub extern "C" fn plexctl_rotation_trigger_rotation_id(
     t: *const plexctl_rotation_trigger,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(t, "trigger").map_or(std::ptr::null(), |t| opt_ptr(&t.rotation_id))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(t, "trigger")?.rotation_id)) }
 }
 
 /// The live Peer's id, or NULL when not sent. Borrowed.
@@ -71,9 +67,7 @@ pub extern "C" fn plexctl_rotation_trigger_rotation_id(
 pub extern "C" fn plexctl_rotation_trigger_peer_id(
     t: *const plexctl_rotation_trigger,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(t, "trigger").map_or(std::ptr::null(), |t| opt_ptr(&t.peer_id))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(t, "trigger")?.peer_id)) }
 }
 
 /// The Node's id, or NULL when not sent. Borrowed.
@@ -81,9 +75,7 @@ pub extern "C" fn plexctl_rotation_trigger_peer_id(
 pub extern "C" fn plexctl_rotation_trigger_node_id(
     t: *const plexctl_rotation_trigger,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(t, "trigger").map_or(std::ptr::null(), |t| opt_ptr(&t.node_id))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(t, "trigger")?.node_id)) }
 }
 
 /// The rotation state ("pending", ...), or NULL when not sent. Borrowed.
@@ -91,9 +83,7 @@ pub extern "C" fn plexctl_rotation_trigger_node_id(
 pub extern "C" fn plexctl_rotation_trigger_state(
     t: *const plexctl_rotation_trigger,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(t, "trigger").map_or(std::ptr::null(), |t| opt_ptr(&t.state))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(t, "trigger")?.state)) }
 }
 
 /// When the rotation was requested, RFC 3339, or NULL when not sent. Borrowed.
@@ -101,9 +91,7 @@ pub extern "C" fn plexctl_rotation_trigger_state(
 pub extern "C" fn plexctl_rotation_trigger_requested_at(
     t: *const plexctl_rotation_trigger,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(t, "trigger").map_or(std::ptr::null(), |t| opt_ptr(&t.requested_at))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(t, "trigger")?.requested_at)) }
 }
 
 /// Whether a rotation was already pending (the trigger was an idempotent no-op).
@@ -111,9 +99,7 @@ pub extern "C" fn plexctl_rotation_trigger_requested_at(
 pub extern "C" fn plexctl_rotation_trigger_already_pending(
     t: *const plexctl_rotation_trigger,
 ) -> bool {
-    ffi_value(false, || {
-        arg_ref(t, "trigger").is_ok_and(|t| t.already_pending)
-    })
+    ffi_fn! { Ok(arg_ref(t, "trigger")?.already_pending) }
 }
 
 /// Frees a trigger result. NULL is a no-op.
@@ -122,10 +108,21 @@ pub extern "C" fn plexctl_rotation_trigger_free(t: *mut plexctl_rotation_trigger
     free_box(t)
 }
 
-struct Edge {
+/// One peer edge a rotation would re-key, borrowed from its preview.
+pub struct plexctl_rotation_impact_edge {
     peer_node_id: CString,
     current_kid: CString,
     current_wrap_key_version: i64,
+}
+
+impl From<RotationImpactEdge> for plexctl_rotation_impact_edge {
+    fn from(e: RotationImpactEdge) -> Self {
+        plexctl_rotation_impact_edge {
+            peer_node_id: c_display(e.peer_node_id),
+            current_kid: c_str(&e.current_kid),
+            current_wrap_key_version: e.current_wrap_key_version,
+        }
+    }
 }
 
 /// The impact a rotation would have.
@@ -135,26 +132,18 @@ pub struct plexctl_rotation_preview {
     affected_peer_count: u64,
     already_pending: bool,
     estimated_duration_seconds: u64,
-    edges: Vec<Edge>,
+    edges: Vec<plexctl_rotation_impact_edge>,
 }
 
 impl From<RotationPreview> for plexctl_rotation_preview {
     fn from(p: RotationPreview) -> Self {
         plexctl_rotation_preview {
-            node_id: c_str(&p.node_id.to_string()),
-            peer_id: c_str(&p.peer_id.to_string()),
+            node_id: c_display(p.node_id),
+            peer_id: c_display(p.peer_id),
             affected_peer_count: p.affected_peer_count,
             already_pending: p.already_pending,
             estimated_duration_seconds: p.estimated_duration_seconds,
-            edges: p
-                .affected_edges
-                .into_iter()
-                .map(|e| Edge {
-                    peer_node_id: c_str(&e.peer_node_id.to_string()),
-                    current_kid: c_str(&e.current_kid),
-                    current_wrap_key_version: e.current_wrap_key_version,
-                })
-                .collect(),
+            edges: p.affected_edges.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -168,15 +157,13 @@ pub extern "C" fn plexctl_preview_node_key_rotation(
     client: *const plexctl_client,
     node_id: *const c_char,
     out: *mut *mut plexctl_rotation_preview,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let id = parse_node_id(arg_str(node_id, "node_id")?)?;
-        let out = arg_out(out, "out")?;
-        let p = client.inner.preview_node_key_rotation(id)?;
-        *out = Box::into_raw(Box::new(plexctl_rotation_preview::from(p)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(client.inner.preview_node_key_rotation(id)?.into())
+    }
 }
 
 /// The Node's id. Borrowed; NULL for NULL.
@@ -184,9 +171,7 @@ pub extern "C" fn plexctl_preview_node_key_rotation(
 pub extern "C" fn plexctl_rotation_preview_node_id(
     p: *const plexctl_rotation_preview,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(p, "preview").map_or(std::ptr::null(), |p| p.node_id.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(p, "preview")?.node_id.as_ptr()) }
 }
 
 /// The id of the Peer the rotation would target. Borrowed; NULL for NULL.
@@ -194,9 +179,7 @@ pub extern "C" fn plexctl_rotation_preview_node_id(
 pub extern "C" fn plexctl_rotation_preview_peer_id(
     p: *const plexctl_rotation_preview,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(p, "preview").map_or(std::ptr::null(), |p| p.peer_id.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(p, "preview")?.peer_id.as_ptr()) }
 }
 
 /// How many peers' pairwise PSKs would be re-issued; 0 for NULL.
@@ -204,9 +187,7 @@ pub extern "C" fn plexctl_rotation_preview_peer_id(
 pub extern "C" fn plexctl_rotation_preview_affected_peer_count(
     p: *const plexctl_rotation_preview,
 ) -> u64 {
-    ffi_value(0, || {
-        arg_ref(p, "preview").map_or(0, |p| p.affected_peer_count)
-    })
+    ffi_fn! { Ok(arg_ref(p, "preview")?.affected_peer_count) }
 }
 
 /// Whether a rotation is already pending.
@@ -214,9 +195,7 @@ pub extern "C" fn plexctl_rotation_preview_affected_peer_count(
 pub extern "C" fn plexctl_rotation_preview_already_pending(
     p: *const plexctl_rotation_preview,
 ) -> bool {
-    ffi_value(false, || {
-        arg_ref(p, "preview").is_ok_and(|p| p.already_pending)
-    })
+    ffi_fn! { Ok(arg_ref(p, "preview")?.already_pending) }
 }
 
 /// The estimated duration in seconds (a hint); 0 for NULL.
@@ -224,60 +203,49 @@ pub extern "C" fn plexctl_rotation_preview_already_pending(
 pub extern "C" fn plexctl_rotation_preview_estimated_duration_seconds(
     p: *const plexctl_rotation_preview,
 ) -> u64 {
-    ffi_value(0, || {
-        arg_ref(p, "preview").map_or(0, |p| p.estimated_duration_seconds)
-    })
+    ffi_fn! { Ok(arg_ref(p, "preview")?.estimated_duration_seconds) }
 }
 
 /// The number of affected edges; 0 for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edge_count(p: *const plexctl_rotation_preview) -> usize {
-    ffi_value(0, || arg_ref(p, "preview").map_or(0, |p| p.edges.len()))
+pub extern "C" fn plexctl_rotation_preview_edges_len(p: *const plexctl_rotation_preview) -> usize {
+    ffi_fn! { Ok(arg_ref(p, "preview")?.edges.len()) }
 }
 
-/// The peer Node at the other end of edge `index`; NULL when out of range. Borrowed.
+/// The affected edge at `index`, borrowed from the preview; NULL when out of range or for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edge_peer_node_id(
+pub extern "C" fn plexctl_rotation_preview_edges_get(
     p: *const plexctl_rotation_preview,
     index: usize,
+) -> *const plexctl_rotation_impact_edge {
+    ffi_fn! { Ok(list_get(&arg_ref(p, "preview")?.edges, index)) }
+}
+
+/// The Node at the other end of the edge. Borrowed from the preview; NULL for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_rotation_impact_edge_peer_node_id(
+    e: *const plexctl_rotation_impact_edge,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(p, "preview")
-            .ok()
-            .and_then(|p| p.edges.get(index))
-            .map_or(std::ptr::null(), |e| e.peer_node_id.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(e, "edge")?.peer_node_id.as_ptr()) }
 }
 
-/// The key id of the PSK in force on edge `index`; NULL when out of range. Borrowed.
+/// The key id of the PSK in force on the edge. Borrowed from the preview; NULL for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edge_current_kid(
-    p: *const plexctl_rotation_preview,
-    index: usize,
+pub extern "C" fn plexctl_rotation_impact_edge_current_kid(
+    e: *const plexctl_rotation_impact_edge,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(p, "preview")
-            .ok()
-            .and_then(|p| p.edges.get(index))
-            .map_or(std::ptr::null(), |e| e.current_kid.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(e, "edge")?.current_kid.as_ptr()) }
 }
 
-/// The wrap-key version of the PSK in force on edge `index`; -1 when out of range.
+/// The wrap-key version of the PSK in force on the edge; -1 for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edge_current_wrap_key_version(
-    p: *const plexctl_rotation_preview,
-    index: usize,
+pub extern "C" fn plexctl_rotation_impact_edge_current_wrap_key_version(
+    e: *const plexctl_rotation_impact_edge,
 ) -> i64 {
-    ffi_value(-1, || {
-        arg_ref(p, "preview")
-            .ok()
-            .and_then(|p| p.edges.get(index))
-            .map_or(-1, |e| e.current_wrap_key_version)
-    })
+    ffi_fn! { Ok(arg_ref(e, "edge")?.current_wrap_key_version) }
 }
 
-/// Frees a preview. NULL is a no-op.
+/// Frees a preview and every edge borrowed from it. NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_rotation_preview_free(p: *mut plexctl_rotation_preview) {
     free_box(p)

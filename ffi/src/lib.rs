@@ -1,9 +1,14 @@
 //! libplexctl: the C ABI of `plexctl-core`.
 //!
 //! A door, not a room: every export checks its pointers, converts C values into the core's typed
-//! inputs, calls the core, and converts the result back. Exit codes, validation, redaction and
-//! transport rules all live in the core. The boundary is written once, here: [`ffi_fn`] catches
-//! panics and records the thread-local last error; the `arg_*` helpers check every pointer.
+//! inputs, calls the core, and converts the result back. Exit codes, error kinds, validation,
+//! redaction and transport rules all live in the core.
+//!
+//! The boundary is written once, here, in rustls-ffi's manner: [`ffi_fn!`] sits inside each
+//! exported function (so cbindgen still sees a plain `extern "C" fn`), catches panics, and turns a
+//! failure into the value the return type says ([`FfiReturn`]): a status with the thread-local
+//! last error for fallible calls, NULL / 0 / false for accessors. The `arg_*` helpers check every
+//! pointer; [`Out`] writes boxed out-parameters; [`list_get`] is the one list pattern.
 #![deny(missing_docs)]
 // Exports take raw pointers from C, which Rust cannot check; every one is validated by the
 // helpers below before it is dereferenced.
@@ -13,7 +18,9 @@
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
+use plexctl_core::{Error, ErrorKind, ExitCode};
 use zeroize::Zeroizing;
 
 pub mod client;
@@ -22,54 +29,80 @@ pub mod keys;
 pub mod session;
 pub mod tokens;
 
-/// The status every fallible function returns: the plexctl exit-code taxonomy.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum plexctl_status {
-    /// Success.
-    Ok = 0,
-    /// Runtime or API error: transport failure, timeout, an unlisted non-2xx, an unparsable body,
-    /// 501 not provisioned, a service-grant flag mismatch, or a panic caught in the library.
-    Runtime = 1,
-    /// Usage error: a missing (NULL), non-UTF-8 or malformed argument. Nothing was sent.
-    Usage = 2,
-    /// Missing or insecure credentials or configuration.
-    Credentials = 3,
-    /// Permission denied (403), or key rotate's 404 node_not_found.
-    Denied = 4,
-    /// Key rotate denied by the ReBAC authorizer (403).
-    RebacDenied = 77,
+/// Runs an export's body inside the boundary: see [`boundary`].
+macro_rules! ffi_fn {
+    ($($body:tt)*) => {
+        $crate::boundary(move || { $($body)* })
+    };
 }
+pub(crate) use ffi_fn;
 
-impl plexctl_status {
-    fn from_exit_code(code: i32) -> Self {
-        match code {
-            0 => plexctl_status::Ok,
-            2 => plexctl_status::Usage,
-            3 => plexctl_status::Credentials,
-            4 => plexctl_status::Denied,
-            77 => plexctl_status::RebacDenied,
-            _ => plexctl_status::Runtime,
-        }
-    }
-}
-
-/// A failure inside the door: a core error, or a bad argument found before calling the core.
+/// A failure inside the door: a core error (the door's own argument checks use
+/// [`Error::usage`]), or a panic.
 pub(crate) enum Failure {
-    Core(plexctl_core::Error),
-    Null(&'static str),
-    NotUtf8(&'static str),
+    Core(Error),
     Panic,
 }
 
-impl From<plexctl_core::Error> for Failure {
-    fn from(e: plexctl_core::Error) -> Self {
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
         Failure::Core(e)
     }
 }
 
+/// What an export returns when its body fails or panics, chosen by its return type.
+pub(crate) trait FfiReturn: Sized {
+    /// Runs before the body: fallible calls clear the thread's last error.
+    fn enter() {}
+    /// The value returned for `failure`.
+    fn fail(failure: Failure) -> Self;
+}
+
+impl FfiReturn for ExitCode {
+    fn enter() {
+        LAST_ERROR.with(|l| *l.borrow_mut() = None);
+    }
+    fn fail(failure: Failure) -> Self {
+        record(failure)
+    }
+}
+
+impl<T> FfiReturn for *const T {
+    fn fail(_: Failure) -> Self {
+        std::ptr::null()
+    }
+}
+
+impl<T> FfiReturn for *mut T {
+    fn fail(_: Failure) -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+macro_rules! fallback {
+    ($($t:ty => $v:expr),* $(,)?) => {
+        $(impl FfiReturn for $t {
+            fn fail(_: Failure) -> Self {
+                $v
+            }
+        })*
+    };
+}
+fallback!(bool => false, usize => 0, u32 => 0, u64 => 0, i64 => -1, () => ());
+
+/// The panic boundary of every export: clears the last error (fallible calls), runs `body`,
+/// catches a panic, and turns a failure into the return type's fallback.
+pub(crate) fn boundary<R: FfiReturn>(body: impl FnOnce() -> Result<R, Failure>) -> R {
+    R::enter();
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(f)) => R::fail(f),
+        Err(_) => R::fail(Failure::Panic),
+    }
+}
+
 struct LastError {
-    status: plexctl_status,
+    kind: ErrorKind,
     message: CString,
     http_status: i32,
     code: Option<CString>,
@@ -84,12 +117,12 @@ fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', " ")).expect("NULs were replaced")
 }
 
-fn record(failure: Failure) -> plexctl_status {
+fn record(failure: Failure) -> ExitCode {
     let last = match failure {
         Failure::Core(e) => {
             let problem = e.problem();
             LastError {
-                status: plexctl_status::from_exit_code(e.exit_code()),
+                kind: e.kind(),
                 // The core's Display never contains a secret.
                 message: c_string(&e.to_string()),
                 http_status: e.status().map_or(0, i32::from),
@@ -99,68 +132,47 @@ fn record(failure: Failure) -> plexctl_status {
                     .map(c_string),
             }
         }
-        Failure::Null(arg) => usage(format!("invalid {arg}: must not be NULL")),
-        Failure::NotUtf8(arg) => usage(format!("invalid {arg}: not UTF-8")),
         Failure::Panic => LastError {
-            status: plexctl_status::Runtime,
+            kind: ErrorKind::Internal,
             message: c_string("internal error: the library panicked; please report it"),
             http_status: 0,
             code: None,
             correlation_id: None,
         },
     };
-    let status = last.status;
+    let status = last.kind.exit_code();
     LAST_ERROR.with(|l| *l.borrow_mut() = Some(last));
     status
 }
 
-fn usage(message: String) -> LastError {
-    LastError {
-        status: plexctl_status::Usage,
-        message: c_string(&message),
-        http_status: 0,
-        code: None,
-        correlation_id: None,
-    }
-}
-
-/// The panic boundary every fallible export goes through: clears the last error, runs `body`,
-/// catches a panic, and turns a failure into its status and thread-local detail.
-pub(crate) fn ffi_fn(body: impl FnOnce() -> Result<(), Failure>) -> plexctl_status {
-    LAST_ERROR.with(|l| *l.borrow_mut() = None);
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => plexctl_status::Ok,
-        Ok(Err(f)) => record(f),
-        Err(_) => record(Failure::Panic),
-    }
-}
-
-/// The boundary for infallible accessors: a panic yields `fallback` instead of unwinding into C.
-pub(crate) fn ffi_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+fn null(arg: &'static str) -> Failure {
+    Failure::Core(Error::usage(arg, "must not be NULL"))
 }
 
 /// A reference to a handle; NULL is a usage error naming `arg`.
 pub(crate) fn arg_ref<'a, T>(ptr: *const T, arg: &'static str) -> Result<&'a T, Failure> {
     // SAFETY: the caller passes a pointer it got from this library, or NULL (checked).
-    unsafe { ptr.as_ref() }.ok_or(Failure::Null(arg))
+    unsafe { ptr.as_ref() }.ok_or_else(|| null(arg))
 }
 
 /// A mutable reference to a handle; NULL is a usage error naming `arg`.
 pub(crate) fn arg_mut<'a, T>(ptr: *mut T, arg: &'static str) -> Result<&'a mut T, Failure> {
     // SAFETY: as for arg_ref, and the caller does not share a builder between threads.
-    unsafe { ptr.as_mut() }.ok_or(Failure::Null(arg))
+    unsafe { ptr.as_mut() }.ok_or_else(|| null(arg))
+}
+
+/// Takes back ownership of a handle the caller hands over; NULL is a usage error.
+pub(crate) fn arg_box<T>(ptr: *mut T, arg: &'static str) -> Result<Box<T>, Failure> {
+    if ptr.is_null() {
+        return Err(null(arg));
+    }
+    // SAFETY: non-NULL and from Box::into_raw in this library; the caller gives it up here.
+    Ok(unsafe { Box::from_raw(ptr) })
 }
 
 /// A NUL-terminated UTF-8 string argument; NULL or invalid UTF-8 is a usage error.
 pub(crate) fn arg_str<'a>(ptr: *const c_char, arg: &'static str) -> Result<&'a str, Failure> {
-    if ptr.is_null() {
-        return Err(Failure::Null(arg));
-    }
-    // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_str()
-        .map_err(|_| Failure::NotUtf8(arg))
+    arg_opt_str(ptr, arg)?.ok_or_else(|| null(arg))
 }
 
 /// An optional string argument: NULL means absent.
@@ -169,10 +181,13 @@ pub(crate) fn arg_opt_str<'a>(
     arg: &'static str,
 ) -> Result<Option<&'a str>, Failure> {
     if ptr.is_null() {
-        Ok(None)
-    } else {
-        arg_str(ptr, arg).map(Some)
+        return Ok(None);
     }
+    // SAFETY: non-NULL, and the caller promises a NUL-terminated string.
+    unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .map(Some)
+        .map_err(|_| Failure::Core(Error::usage(arg, "not UTF-8")))
 }
 
 /// A secret input `(bytes, len)`, copied into a buffer wiped on drop; NULL means absent.
@@ -188,7 +203,7 @@ pub(crate) fn arg_opt_secret(
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
     plexctl_core::Secret::from_utf8(bytes)
         .map(Some)
-        .map_err(|_| Failure::NotUtf8(arg))
+        .map_err(|_| Failure::Core(Error::usage(arg, "not UTF-8")))
 }
 
 /// A required secret input.
@@ -197,16 +212,31 @@ pub(crate) fn arg_secret(
     len: usize,
     arg: &'static str,
 ) -> Result<plexctl_core::Secret, Failure> {
-    arg_opt_secret(ptr, len, arg)?.ok_or(Failure::Null(arg))
+    arg_opt_secret(ptr, len, arg)?.ok_or_else(|| null(arg))
 }
 
+/// A checked out-parameter, written only on success.
+pub(crate) struct Out<'a, T>(&'a mut *mut T);
+
 /// Checks an out pointer before any work is done; NULL is a usage error.
-pub(crate) fn arg_out<'a, T>(
-    ptr: *mut *mut T,
-    arg: &'static str,
-) -> Result<&'a mut *mut T, Failure> {
+pub(crate) fn arg_out<'a, T>(ptr: *mut *mut T) -> Result<Out<'a, T>, Failure> {
     // SAFETY: the caller passes the address of a pointer variable, or NULL (checked).
-    unsafe { ptr.as_mut() }.ok_or(Failure::Null(arg))
+    unsafe { ptr.as_mut() }.map(Out).ok_or_else(|| null("out"))
+}
+
+impl<T> Out<'_, T> {
+    /// Hands `value` to the caller (who frees it with its `_free`) and reports success.
+    pub(crate) fn set(self, value: T) -> Result<ExitCode, Failure> {
+        *self.0 = Box::into_raw(Box::new(value));
+        Ok(ExitCode::Ok)
+    }
+}
+
+/// The one list pattern: the item at `index`, borrowed from its list; NULL when out of range.
+pub(crate) fn list_get<T>(items: &[T], index: usize) -> *const T {
+    items
+        .get(index)
+        .map_or(std::ptr::null(), |item| item as *const T)
 }
 
 /// Frees a Boxed handle; NULL is a no-op.
@@ -224,16 +254,19 @@ pub(crate) fn opt_ptr(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
 }
 
-/// Converts a timestamp for the C side (RFC 3339).
+/// A timestamp for the C side (RFC 3339, as core writes it).
 pub(crate) fn c_time(t: time::OffsetDateTime) -> CString {
-    c_string(
-        &t.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    )
+    c_string(&plexctl_core::timefmt::format(t))
 }
 
+/// A C string of `s` (a NUL inside becomes a space).
 pub(crate) fn c_str(s: &str) -> CString {
     c_string(s)
+}
+
+/// A C string of anything displayable (ids).
+pub(crate) fn c_display(v: impl std::fmt::Display) -> CString {
+    c_string(&v.to_string())
 }
 
 /// A secret owned by the library: its bytes (plus a trailing NUL not counted in its length) are
@@ -257,17 +290,13 @@ impl plexctl_secret {
 /// Copies the caller makes are the caller's to wipe.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_secret_expose(secret: *const plexctl_secret) -> *const u8 {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(secret, "secret").map_or(std::ptr::null(), |s| s.bytes.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(secret, "secret")?.bytes.as_ptr()) }
 }
 
 /// The secret's length in bytes, without the trailing NUL; 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_secret_len(secret: *const plexctl_secret) -> usize {
-    ffi_value(0, || {
-        arg_ref(secret, "secret").map_or(0, |s| s.bytes.len() - 1)
-    })
+    ffi_fn! { Ok(arg_ref(secret, "secret")?.bytes.len() - 1) }
 }
 
 /// Wipes and frees a secret the caller owns. NULL is a no-op. Never call it on a secret borrowed
@@ -284,16 +313,6 @@ pub extern "C" fn plexctl_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Sets the Problem-code slot of the last error (for library-side codes such as
-/// `session_not_saved`).
-pub(crate) fn set_last_error_code(code: &str) {
-    LAST_ERROR.with(|l| {
-        if let Some(e) = l.borrow_mut().as_mut() {
-            e.code = Some(c_string(code));
-        }
-    });
-}
-
 fn with_last<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
     LAST_ERROR.with(|l| l.borrow().as_ref().map_or(fallback, f))
 }
@@ -307,8 +326,27 @@ pub extern "C" fn plexctl_last_error_message() -> *const c_char {
 
 /// The status of the last failure on the calling thread (PLEXCTL_STATUS_OK after a success).
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_last_error_status() -> plexctl_status {
-    with_last(plexctl_status::Ok, |e| e.status)
+pub extern "C" fn plexctl_last_error_status() -> ExitCode {
+    with_last(ExitCode::Ok, |e| e.kind.exit_code())
+}
+
+/// What the last failure on the calling thread means: a PLEXCTL_ERROR_KIND_* value, or 0 when the
+/// last call succeeded. The status follows from the kind; plexctl_error_kind_name names it.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_last_error_kind() -> u32 {
+    with_last(0, |e| e.kind as u32)
+}
+
+/// The stable snake_case name of a PLEXCTL_ERROR_KIND_* value ("usage", "rebac_denied", ...),
+/// static storage; NULL for 0 or an unknown value.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_error_kind_name(kind: u32) -> *const c_char {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| ErrorKind::ALL.iter().map(|k| c_str(k.as_str())).collect());
+    ErrorKind::ALL
+        .iter()
+        .position(|k| *k as u32 == kind)
+        .map_or(std::ptr::null(), |i| names[i].as_ptr())
 }
 
 /// The HTTP status of the last failure on the calling thread, or 0 when it was not an HTTP answer.
@@ -317,8 +355,9 @@ pub extern "C" fn plexctl_last_error_http_status() -> i32 {
     with_last(0, |e| e.http_status)
 }
 
-/// The Problem `code` of the last failure on the calling thread (e.g. "node_not_found"), or
-/// NULL. Borrowed until the next fallible call on this thread.
+/// The server's Problem `code` of the last failure on the calling thread (e.g.
+/// "node_not_found"), or NULL when the server sent none. Borrowed until the next fallible call on
+/// this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_last_error_code() -> *const c_char {
     with_last(std::ptr::null(), |e| opt_ptr(&e.code))
@@ -335,32 +374,50 @@ pub extern "C" fn plexctl_last_error_correlation_id() -> *const c_char {
 mod tests {
     use super::*;
 
+    fn message() -> String {
+        unsafe { CStr::from_ptr(plexctl_last_error_message()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
     #[test]
-    fn panics_become_runtime_errors() {
-        let status = ffi_fn(|| panic!("boom"));
-        assert_eq!(status, plexctl_status::Runtime);
-        let msg = unsafe { CStr::from_ptr(plexctl_last_error_message()) };
-        assert!(msg.to_str().unwrap().contains("panicked"));
-        assert!(
-            !msg.to_str().unwrap().contains("boom"),
-            "no panic payload in messages"
-        );
+    fn panics_become_internal_runtime_errors() {
+        let status: ExitCode = ffi_fn! { panic!("boom") };
+        assert_eq!(status, ExitCode::Runtime);
+        assert_eq!(plexctl_last_error_kind(), ErrorKind::Internal as u32);
+        assert!(message().contains("panicked"));
+        assert!(!message().contains("boom"), "no panic payload in messages");
+        let p: *const c_char = ffi_fn! { panic!("boom") };
+        assert!(p.is_null());
     }
 
     #[test]
     fn null_and_bad_utf8_are_usage_errors() {
-        let status = ffi_fn(|| arg_str(std::ptr::null(), "server").map(|_| ()));
-        assert_eq!(status, plexctl_status::Usage);
+        let status: ExitCode =
+            ffi_fn! { arg_str(std::ptr::null(), "server").map(|_| ExitCode::Ok) };
+        assert_eq!(status, ExitCode::Usage);
+        assert_eq!(plexctl_last_error_kind(), ErrorKind::Usage as u32);
+        assert_eq!(message(), "invalid server: must not be NULL");
         let bad = [0xffu8, 0];
-        let status = ffi_fn(|| arg_str(bad.as_ptr().cast(), "server").map(|_| ()));
-        assert_eq!(status, plexctl_status::Usage);
-        assert_eq!(plexctl_last_error_status(), plexctl_status::Usage);
+        let status: ExitCode =
+            ffi_fn! { arg_str(bad.as_ptr().cast(), "server").map(|_| ExitCode::Ok) };
+        assert_eq!(status, ExitCode::Usage);
+        assert_eq!(plexctl_last_error_status(), ExitCode::Usage);
         // A success clears the detail.
-        assert_eq!(ffi_fn(|| Ok(())), plexctl_status::Ok);
-        assert_eq!(
-            unsafe { CStr::from_ptr(plexctl_last_error_message()) }.to_bytes(),
-            b""
-        );
+        assert_eq!(ffi_fn! { Ok(ExitCode::Ok) }, ExitCode::Ok);
+        assert_eq!(message(), "");
+        assert_eq!(plexctl_last_error_kind(), 0);
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_the_c_names() {
+        assert!(plexctl_error_kind_name(0).is_null());
+        assert!(plexctl_error_kind_name(9999).is_null());
+        for &kind in ErrorKind::ALL {
+            let name = unsafe { CStr::from_ptr(plexctl_error_kind_name(kind as u32)) };
+            assert_eq!(name.to_str().unwrap(), kind.as_str());
+        }
     }
 
     #[test]

@@ -2,14 +2,11 @@
 
 use std::ffi::{CString, c_char};
 
-use plexctl_core::LogoutOutcome;
+use plexctl_core::{ExitCode, LogoutOutcome};
 
 use crate::client::plexctl_client;
 use crate::tokens::plexctl_token;
-use crate::{
-    Failure, arg_out, arg_ref, arg_secret, arg_str, c_str, ffi_fn, ffi_value, free_box, opt_ptr,
-    plexctl_status,
-};
+use crate::{Failure, arg_out, arg_ref, arg_secret, arg_str, c_str, ffi_fn, free_box, opt_ptr};
 
 /// Saves `server` and the token `(token, len)` under `profile` in the client's config file
 /// (created 0600 in a 0700 directory), making it the default when `make_default` is true or there
@@ -25,8 +22,8 @@ pub extern "C" fn plexctl_store_session(
     token: *const u8,
     token_len: usize,
     make_default: bool,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let token = arg_secret(token, token_len, "token")?;
         client.inner.store_session(
@@ -35,8 +32,8 @@ pub extern "C" fn plexctl_store_session(
             &token,
             make_default,
         )?;
-        Ok(())
-    })
+        Ok(ExitCode::Ok)
+    }
 }
 
 /// What logout did.
@@ -72,14 +69,12 @@ impl From<LogoutOutcome> for plexctl_logout_outcome {
 pub extern "C" fn plexctl_logout(
     client: *const plexctl_client,
     out: *mut *mut plexctl_logout_outcome,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
-        let out = arg_out(out, "out")?;
-        let outcome = client.inner.logout()?;
-        *out = Box::into_raw(Box::new(plexctl_logout_outcome::from(outcome)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(client.inner.logout()?.into())
+    }
 }
 
 /// The cleared profile, or NULL when there was no active session. Borrowed.
@@ -87,40 +82,32 @@ pub extern "C" fn plexctl_logout(
 pub extern "C" fn plexctl_logout_outcome_profile(
     o: *const plexctl_logout_outcome,
 ) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(o, "outcome").map_or(std::ptr::null(), |o| opt_ptr(&o.profile))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(o, "outcome")?.profile)) }
 }
 
 /// The session's server, or NULL when there was none. Borrowed.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_logout_outcome_server(o: *const plexctl_logout_outcome) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(o, "outcome").map_or(std::ptr::null(), |o| opt_ptr(&o.server))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(o, "outcome")?.server)) }
 }
 
 /// Whether the server revoked the token now (false: already gone, or no session).
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_logout_outcome_revoked(o: *const plexctl_logout_outcome) -> bool {
-    ffi_value(false, || arg_ref(o, "outcome").is_ok_and(|o| o.revoked))
+    ffi_fn! { Ok(arg_ref(o, "outcome")?.revoked) }
 }
 
 /// The line plexctl prints ("Logged out. Cleared profile \"default\"." or "No active session;
 /// nothing to do."). Borrowed; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_logout_outcome_text(o: *const plexctl_logout_outcome) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(o, "outcome").map_or(std::ptr::null(), |o| o.text.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(o, "outcome")?.text.as_ptr()) }
 }
 
 /// The JSON summary {"profile", "server", "revoked"}. Borrowed; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_logout_outcome_json(o: *const plexctl_logout_outcome) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(o, "outcome").map_or(std::ptr::null(), |o| o.json.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(o, "outcome")?.json.as_ptr()) }
 }
 
 /// Frees a logout outcome. NULL is a no-op.
@@ -133,10 +120,10 @@ pub extern "C" fn plexctl_logout_outcome_free(o: *mut plexctl_logout_outcome) {
 /// before returning; the rotation goes into `*out` (free with plexctl_token_free). Thread-safe.
 ///
 /// The one exception to "outputs only on success": when the rotation succeeded but the config
-/// file could not be written, this returns PLEXCTL_STATUS_RUNTIME with last error code
-/// "session_not_saved" AND writes the rotation into `*out`, so the new plaintext is not lost (the
-/// old one keeps working until the rotation deadline). Initialise `*out` to NULL and free it if
-/// set.
+/// file could not be written, this returns PLEXCTL_STATUS_RUNTIME with plexctl_last_error_kind()
+/// == PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED AND writes the rotation into `*out`, so the new
+/// plaintext is not lost (the old one keeps working until the rotation deadline). Initialise
+/// `*out` to NULL and free it if set.
 ///
 /// Errors: PLEXCTL_STATUS_CREDENTIALS (no stored session), PLEXCTL_STATUS_USAGE (the stored token
 /// is not a psk), and those of plexctl_rotate_token.
@@ -144,27 +131,19 @@ pub extern "C" fn plexctl_logout_outcome_free(o: *mut plexctl_logout_outcome) {
 pub extern "C" fn plexctl_rotate_session(
     client: *const plexctl_client,
     out: *mut *mut plexctl_token,
-) -> plexctl_status {
-    let mut unsaved: *mut plexctl_token = std::ptr::null_mut();
-    let status = ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
-        let out = arg_out(out, "out")?;
+        let out = arg_out(out)?;
         match client.inner.rotate_session() {
-            Ok(rotated) => {
-                *out = Box::into_raw(Box::new(plexctl_token::from(rotated)));
-                Ok(())
-            }
+            Ok(rotated) => out.set(plexctl_token::from(&rotated)),
             Err(e) => {
                 if let Some(rotated) = e.rotated_token() {
-                    unsaved = Box::into_raw(Box::new(plexctl_token::from(rotated.clone())));
-                    *out = unsaved;
+                    // The plaintext must reach the caller even though the call failed.
+                    let _ = out.set(plexctl_token::from(rotated));
                 }
                 Err(Failure::Core(e))
             }
         }
-    });
-    if !unsaved.is_null() {
-        crate::set_last_error_code("session_not_saved");
     }
-    status
 }

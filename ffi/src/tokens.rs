@@ -4,12 +4,12 @@ use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
 use plexctl_core::tokens::parse_token_id;
-use plexctl_core::{IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};
+use plexctl_core::{ExitCode, IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};
 
 use crate::client::plexctl_client;
 use crate::{
-    arg_opt_str, arg_out, arg_ref, arg_str, c_str, c_time, ffi_fn, ffi_value, free_box, opt_ptr,
-    plexctl_secret, plexctl_status,
+    arg_opt_str, arg_out, arg_ref, arg_str, c_display, c_str, c_time, ffi_fn, free_box, list_get,
+    opt_ptr, plexctl_secret,
 };
 
 /// An issued or rotated token: its id, its plaintext (shown exactly once), and its dates.
@@ -23,10 +23,10 @@ pub struct plexctl_token {
     sunset_agrees: bool,
 }
 
-impl From<IssuedToken> for plexctl_token {
-    fn from(t: IssuedToken) -> Self {
+impl From<&IssuedToken> for plexctl_token {
+    fn from(t: &IssuedToken) -> Self {
         plexctl_token {
-            id: c_str(&t.id.to_string()),
+            id: c_display(t.id),
             plaintext: plexctl_secret::new(&t.plaintext),
             env_prefix: c_str(&t.env_prefix),
             expires_at: c_time(t.expires_at),
@@ -37,10 +37,10 @@ impl From<IssuedToken> for plexctl_token {
     }
 }
 
-impl From<RotatedToken> for plexctl_token {
-    fn from(t: RotatedToken) -> Self {
+impl From<&RotatedToken> for plexctl_token {
+    fn from(t: &RotatedToken) -> Self {
         plexctl_token {
-            id: c_str(&t.id.to_string()),
+            id: c_display(t.id),
             plaintext: plexctl_secret::new(&t.plaintext),
             env_prefix: c_str(&t.env_prefix),
             expires_at: c_time(t.expires_at),
@@ -64,19 +64,17 @@ pub extern "C" fn plexctl_issue_token(
     env_prefix: *const c_char,
     ttl: *const c_char,
     out: *mut *mut plexctl_token,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let req = IssueTokenRequest::parse(
             arg_str(identity_ref, "identity_ref")?,
             arg_str(env_prefix, "env_prefix")?,
             arg_opt_str(ttl, "ttl")?,
         )?;
-        let out = arg_out(out, "out")?;
-        let issued = client.inner.issue_token(&req)?;
-        *out = Box::into_raw(Box::new(plexctl_token::from(issued)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(plexctl_token::from(&client.inner.issue_token(&req)?))
+    }
 }
 
 /// Rotates a token (POST /v1/auth/tokens/{id}/rotate) into `*out`: the new plaintext, shown
@@ -88,15 +86,13 @@ pub extern "C" fn plexctl_rotate_token(
     client: *const plexctl_client,
     id: *const c_char,
     out: *mut *mut plexctl_token,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
         let id = parse_token_id(arg_str(id, "id")?)?;
-        let out = arg_out(out, "out")?;
-        let rotated = client.inner.rotate_token(id)?;
-        *out = Box::into_raw(Box::new(plexctl_token::from(rotated)));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        out.set(plexctl_token::from(&client.inner.rotate_token(id)?))
+    }
 }
 
 /// Revokes a token at once (DELETE /v1/auth/tokens/{id}). Thread-safe.
@@ -106,71 +102,56 @@ pub extern "C" fn plexctl_rotate_token(
 pub extern "C" fn plexctl_delete_token(
     client: *const plexctl_client,
     id: *const c_char,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
-        let id = parse_token_id(arg_str(id, "id")?)?;
-        client.inner.delete_token(id)?;
-        Ok(())
-    })
+        client.inner.delete_token(parse_token_id(arg_str(id, "id")?)?)?;
+        Ok(ExitCode::Ok)
+    }
 }
 
 /// The token id (a UUID string). Borrowed from `token`; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_id(token: *const plexctl_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| t.id.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(token, "token")?.id.as_ptr()) }
 }
 
 /// The plaintext. Borrowed from `token`: valid until plexctl_token_free, which wipes it. NULL for
 /// NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_plaintext(token: *const plexctl_token) -> *const plexctl_secret {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| &t.plaintext as *const _)
-    })
+    ffi_fn! { Ok(&arg_ref(token, "token")?.plaintext as *const _) }
 }
 
 /// The environment segment ("prod", ...). Borrowed from `token`; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_env_prefix(token: *const plexctl_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| t.env_prefix.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(token, "token")?.env_prefix.as_ptr()) }
 }
 
 /// When the (new) plaintext expires, RFC 3339. Borrowed from `token`; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_expires_at(token: *const plexctl_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| t.expires_at.as_ptr())
-    })
+    ffi_fn! { Ok(arg_ref(token, "token")?.expires_at.as_ptr()) }
 }
 
 /// For a rotated token: until when the rotated-from plaintext is honoured, RFC 3339. NULL for an
 /// issued token or NULL. Borrowed from `token`.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_rotation_deadline(token: *const plexctl_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| opt_ptr(&t.rotation_deadline))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(token, "token")?.rotation_deadline)) }
 }
 
 /// For a rotated token: the Sunset header's timestamp, RFC 3339, or NULL when absent. Borrowed.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_sunset(token: *const plexctl_token) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(token, "token").map_or(std::ptr::null(), |t| opt_ptr(&t.sunset))
-    })
+    ffi_fn! { Ok(opt_ptr(&arg_ref(token, "token")?.sunset)) }
 }
 
 /// For a rotated token: whether the Sunset header names the same second as the rotation deadline.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_sunset_agrees(token: *const plexctl_token) -> bool {
-    ffi_value(false, || {
-        arg_ref(token, "token").is_ok_and(|t| t.sunset_agrees)
-    })
+    ffi_fn! { Ok(arg_ref(token, "token")?.sunset_agrees) }
 }
 
 /// Frees a token and wipes its plaintext. NULL is a no-op.
@@ -183,36 +164,22 @@ pub extern "C" fn plexctl_token_free(token: *mut plexctl_token) {
 /// costs nothing for the fields nobody reads) and then live as long as the list.
 pub struct plexctl_token_summary {
     inner: TokenSummary,
-    id: OnceLock<CString>,
-    env_prefix: OnceLock<CString>,
-    created_at: OnceLock<CString>,
-    expires_at: OnceLock<CString>,
-    last_used_at: OnceLock<Option<CString>>,
-    rotated_at: OnceLock<Option<CString>>,
+    strings: [OnceLock<Option<CString>>; 6],
 }
 
-impl From<TokenSummary> for plexctl_token_summary {
-    fn from(inner: TokenSummary) -> Self {
-        plexctl_token_summary {
-            inner,
-            id: OnceLock::new(),
-            env_prefix: OnceLock::new(),
-            created_at: OnceLock::new(),
-            expires_at: OnceLock::new(),
-            last_used_at: OnceLock::new(),
-            rotated_at: OnceLock::new(),
-        }
+impl plexctl_token_summary {
+    /// The lazily built C string of field `i` (in declaration order of the accessors below).
+    fn field(&self, i: usize) -> *const c_char {
+        let t = &self.inner;
+        opt_ptr(self.strings[i].get_or_init(|| match i {
+            0 => Some(c_display(t.id)),
+            1 => Some(c_str(&t.env_prefix)),
+            2 => Some(c_time(t.created_at)),
+            3 => Some(c_time(t.expires_at)),
+            4 => t.last_used_at.map(c_time),
+            _ => t.rotated_at.map(c_time),
+        }))
     }
-}
-
-/// A borrowed pointer to a lazily built field of a summary; NULL for a NULL summary.
-fn summary_field(
-    summary: *const plexctl_token_summary,
-    field: impl FnOnce(&plexctl_token_summary) -> *const c_char,
-) -> *const c_char {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(summary, "summary").map_or(std::ptr::null(), field)
-    })
 }
 
 /// The caller's token summaries.
@@ -228,25 +195,22 @@ pub struct plexctl_token_list {
 pub extern "C" fn plexctl_list_tokens(
     client: *const plexctl_client,
     out: *mut *mut plexctl_token_list,
-) -> plexctl_status {
-    ffi_fn(|| {
+) -> ExitCode {
+    ffi_fn! {
         let client = arg_ref(client, "client")?;
-        let out = arg_out(out, "out")?;
-        let items = client
-            .inner
-            .list_tokens()?
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        *out = Box::into_raw(Box::new(plexctl_token_list { items }));
-        Ok(())
-    })
+        let out = arg_out(out)?;
+        let items = client.inner.list_tokens()?.into_iter().map(|inner| plexctl_token_summary {
+            inner,
+            strings: Default::default(),
+        });
+        out.set(plexctl_token_list { items: items.collect() })
+    }
 }
 
 /// The number of summaries; 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_list_len(list: *const plexctl_token_list) -> usize {
-    ffi_value(0, || arg_ref(list, "list").map_or(0, |l| l.items.len()))
+    ffi_fn! { Ok(arg_ref(list, "list")?.items.len()) }
 }
 
 /// The summary at `index`, borrowed from `list`; NULL when out of range or for NULL.
@@ -255,12 +219,7 @@ pub extern "C" fn plexctl_token_list_get(
     list: *const plexctl_token_list,
     index: usize,
 ) -> *const plexctl_token_summary {
-    ffi_value(std::ptr::null(), || {
-        arg_ref(list, "list")
-            .ok()
-            .and_then(|l| l.items.get(index))
-            .map_or(std::ptr::null(), |s| s as *const _)
-    })
+    ffi_fn! { Ok(list_get(&arg_ref(list, "list")?.items, index)) }
 }
 
 /// Frees a list and every summary borrowed from it. NULL is a no-op.
@@ -272,9 +231,7 @@ pub extern "C" fn plexctl_token_list_free(list: *mut plexctl_token_list) {
 /// The token id. Borrowed from the list; NULL for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_summary_id(summary: *const plexctl_token_summary) -> *const c_char {
-    summary_field(summary, |s| {
-        s.id.get_or_init(|| c_str(&s.inner.id.to_string())).as_ptr()
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(0)) }
 }
 
 /// The environment segment. Borrowed from the list; NULL for NULL.
@@ -282,11 +239,7 @@ pub extern "C" fn plexctl_token_summary_id(summary: *const plexctl_token_summary
 pub extern "C" fn plexctl_token_summary_env_prefix(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    summary_field(summary, |s| {
-        s.env_prefix
-            .get_or_init(|| c_str(&s.inner.env_prefix))
-            .as_ptr()
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(1)) }
 }
 
 /// When it was issued, RFC 3339. Borrowed from the list; NULL for NULL.
@@ -294,11 +247,7 @@ pub extern "C" fn plexctl_token_summary_env_prefix(
 pub extern "C" fn plexctl_token_summary_created_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    summary_field(summary, |s| {
-        s.created_at
-            .get_or_init(|| c_time(s.inner.created_at))
-            .as_ptr()
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(2)) }
 }
 
 /// When it expires, RFC 3339. Borrowed from the list; NULL for NULL.
@@ -306,11 +255,7 @@ pub extern "C" fn plexctl_token_summary_created_at(
 pub extern "C" fn plexctl_token_summary_expires_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    summary_field(summary, |s| {
-        s.expires_at
-            .get_or_init(|| c_time(s.inner.expires_at))
-            .as_ptr()
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(3)) }
 }
 
 /// When it last authenticated, RFC 3339, or NULL if never. Borrowed from the list.
@@ -318,12 +263,7 @@ pub extern "C" fn plexctl_token_summary_expires_at(
 pub extern "C" fn plexctl_token_summary_last_used_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    summary_field(summary, |s| {
-        opt_ptr(
-            s.last_used_at
-                .get_or_init(|| s.inner.last_used_at.map(c_time)),
-        )
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(4)) }
 }
 
 /// When it was last rotated, RFC 3339, or NULL if never. Borrowed from the list.
@@ -331,7 +271,5 @@ pub extern "C" fn plexctl_token_summary_last_used_at(
 pub extern "C" fn plexctl_token_summary_rotated_at(
     summary: *const plexctl_token_summary,
 ) -> *const c_char {
-    summary_field(summary, |s| {
-        opt_ptr(s.rotated_at.get_or_init(|| s.inner.rotated_at.map(c_time)))
-    })
+    ffi_fn! { Ok(arg_ref(summary, "summary")?.field(5)) }
 }

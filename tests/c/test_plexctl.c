@@ -131,6 +131,9 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_logout(c, NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_session(NULL, &t) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_session(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_USAGE);
+  CHECK(strcmp(plexctl_error_kind_name(PLEXCTL_ERROR_KIND_USAGE), "usage") == 0);
+  CHECK(plexctl_error_kind_name(0) == NULL);
 
   /* Accessors of NULL answer NULL, 0 or false. */
   CHECK(plexctl_token_id(NULL) == NULL && plexctl_token_plaintext(NULL) == NULL);
@@ -149,9 +152,10 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_rotation_trigger_requested_at(NULL) == NULL && !plexctl_rotation_trigger_already_pending(NULL));
   CHECK(plexctl_rotation_preview_node_id(NULL) == NULL && plexctl_rotation_preview_peer_id(NULL) == NULL);
   CHECK(plexctl_rotation_preview_affected_peer_count(NULL) == 0 && !plexctl_rotation_preview_already_pending(NULL));
-  CHECK(plexctl_rotation_preview_estimated_duration_seconds(NULL) == 0 && plexctl_rotation_preview_edge_count(NULL) == 0);
-  CHECK(plexctl_rotation_preview_edge_peer_node_id(NULL, 0) == NULL && plexctl_rotation_preview_edge_current_kid(NULL, 0) == NULL);
-  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(NULL, 0) == -1);
+  CHECK(plexctl_rotation_preview_estimated_duration_seconds(NULL) == 0 && plexctl_rotation_preview_edges_len(NULL) == 0);
+  CHECK(plexctl_rotation_preview_edges_get(NULL, 0) == NULL);
+  CHECK(plexctl_rotation_impact_edge_peer_node_id(NULL) == NULL && plexctl_rotation_impact_edge_current_kid(NULL) == NULL);
+  CHECK(plexctl_rotation_impact_edge_current_wrap_key_version(NULL) == -1);
   CHECK(plexctl_logout_outcome_profile(NULL) == NULL && plexctl_logout_outcome_server(NULL) == NULL);
   CHECK(!plexctl_logout_outcome_revoked(NULL) && plexctl_logout_outcome_text(NULL) == NULL);
   CHECK(plexctl_logout_outcome_json(NULL) == NULL);
@@ -259,7 +263,7 @@ static void test_tokens(void) {
   CHECK(plexctl_delete_token(admin, plexctl_token_id(issued)) == PLEXCTL_STATUS_OK);
   list = NULL;
   CHECK(plexctl_list_tokens(new_c, &list) == PLEXCTL_STATUS_RUNTIME && list == NULL);
-  CHECK(plexctl_last_error_http_status() == 401);
+  CHECK(plexctl_last_error_http_status() == 401 && plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_API);
   CHECK(strcmp(plexctl_last_error_code(), "unauthenticated") == 0);
   CHECK(strstr(plexctl_last_error_message(), old_plaintext + 9) == NULL);
   CHECK(plexctl_delete_token(admin, plexctl_token_id(issued)) == PLEXCTL_STATUS_RUNTIME);
@@ -356,14 +360,14 @@ static void test_keys(void) {
   CHECK(plexctl_preview_node_key_rotation(c, node, &p) == PLEXCTL_STATUS_OK);
   CHECK(strcmp(plexctl_rotation_preview_node_id(p), node) == 0);
   CHECK(plexctl_rotation_preview_peer_id(p) != NULL);
-  CHECK(plexctl_rotation_preview_affected_peer_count(p) == 2 && plexctl_rotation_preview_edge_count(p) == 2);
+  CHECK(plexctl_rotation_preview_affected_peer_count(p) == 2 && plexctl_rotation_preview_edges_len(p) == 2);
   CHECK(!plexctl_rotation_preview_already_pending(p));
   CHECK(plexctl_rotation_preview_estimated_duration_seconds(p) > 0);
-  CHECK(plexctl_rotation_preview_edge_peer_node_id(p, 1) != NULL);
-  CHECK(strcmp(plexctl_rotation_preview_edge_current_kid(p, 0), "did:web:plexsphere.com#psk-2026-04") == 0);
-  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(p, 0) == 7);
-  CHECK(plexctl_rotation_preview_edge_peer_node_id(p, 2) == NULL);
-  CHECK(plexctl_rotation_preview_edge_current_wrap_key_version(p, 2) == -1);
+  CHECK(plexctl_rotation_impact_edge_peer_node_id(plexctl_rotation_preview_edges_get(p, 1)) != NULL);
+  const plexctl_rotation_impact_edge *edge = plexctl_rotation_preview_edges_get(p, 0);
+  CHECK(strcmp(plexctl_rotation_impact_edge_current_kid(edge), "did:web:plexsphere.com#psk-2026-04") == 0);
+  CHECK(plexctl_rotation_impact_edge_current_wrap_key_version(edge) == 7);
+  CHECK(plexctl_rotation_preview_edges_get(p, 2) == NULL);
   plexctl_rotation_preview_free(p);
 
   CHECK(plexctl_rotate_node_keys(c, node, &t) == PLEXCTL_STATUS_OK);
@@ -383,8 +387,11 @@ static void test_keys(void) {
   t = NULL;
   CHECK(plexctl_rotate_node_keys(c, "0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0", &t) == PLEXCTL_STATUS_DENIED);
   CHECK(strcmp(plexctl_last_error_code(), "node_not_found") == 0 && t == NULL);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_NODE_NOT_FOUND);
   CHECK(plexctl_rotate_node_keys(c, env("PLEXCTL_TEST_DENIED_NODE"), &t) == PLEXCTL_STATUS_REBAC_DENIED);
   CHECK(plexctl_last_error_status() == PLEXCTL_STATUS_REBAC_DENIED);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_REBAC_DENIED);
+  CHECK(strcmp(plexctl_error_kind_name(plexctl_last_error_kind()), "rebac_denied") == 0);
   CHECK(plexctl_last_error_correlation_id() != NULL);
   CHECK(plexctl_rotate_node_keys(c, "node-1", &t) == PLEXCTL_STATUS_USAGE);
   control("PATCH", "config", "{\"key_rotate_provisioned\":false}");
