@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::credentials::{CredentialInputs, CredentialSource};
 use crate::error::{Error, Result};
-use crate::http::{self, Bearer, CaBundle, Request, Response, Transport, TransportSettings};
+use crate::http::{Bearer, CaBundle, Exchange, Request, Response, Transport, TransportSettings};
 use crate::secret::Secret;
 
 /// Default overall timeout of one request.
@@ -303,7 +303,7 @@ impl Client {
 
     /// Sends `req` and reads the whole (capped) body, whatever the status. The server and bearer
     /// are resolved first: a missing one is [`Error::MissingCredentials`] before the wire.
-    pub(crate) fn send(&self, req: Request<'_>) -> Result<Response> {
+    pub(crate) fn send<'a>(&'a self, req: Request<'a>) -> Result<Exchange<'a>> {
         let base = match req.server.or(self.inner.server.as_ref()) {
             Some(base) => base,
             None => {
@@ -328,27 +328,32 @@ impl Client {
                 )
             }
         };
-        self.inner.transport.send(base, token, req)
+        // The bearer actually sent is redacted from the server's text too, whatever its shape.
+        let mut secrets = req.secrets.clone();
+        secrets.extend(token);
+        let operation = req.operation;
+        let resp = self.inner.transport.send(base, token, req)?;
+        Ok(Exchange {
+            operation,
+            resp,
+            secrets,
+        })
     }
 
     /// Sends `req`, turns a non-2xx answer into [`Error::Api`] and decodes a 2xx JSON body as `T`.
     pub(crate) fn call<T: DeserializeOwned>(&self, req: Request<'_>) -> Result<(T, Response)> {
-        let op = req.operation;
-        let secrets = req.secrets.clone();
-        let resp = self.send(req)?;
-        let value = http::expect_json(op, &resp, &secrets)?;
-        Ok((value, resp))
+        let x = self.send(req)?;
+        let value = x.json()?;
+        Ok((value, x.resp))
     }
 
     /// Sends `req` and expects an empty 2xx answer (204).
     pub(crate) fn call_empty(&self, req: Request<'_>) -> Result<Response> {
-        let op = req.operation;
-        let secrets = req.secrets.clone();
-        let resp = self.send(req)?;
-        if !resp.is_success() {
-            return Err(http::api_error(op, &resp, &secrets));
+        let x = self.send(req)?;
+        if !x.resp.is_success() {
+            return Err(x.api_error());
         }
-        Ok(resp)
+        Ok(x.resp)
     }
 }
 

@@ -438,16 +438,50 @@ pub enum Error {
         /// Why the write failed.
         message: String,
         /// The rotation, with the new plaintext.
-        rotated: Box<crate::tokens::RotatedToken>,
+        rotated: Box<crate::tokens::model::RotatedToken>,
     },
     /// A 2xx body that does not parse as the documented shape, or is larger than the cap. Exit code 1.
-    #[error("{operation}: unexpected response body: {message}")]
+    ///
+    /// When the body still held a plaintext (an issue or rotate answer with some other field
+    /// malformed), the token exists on the server: `recovered` carries the plaintext so it is not
+    /// lost ([`Error::recovered_plaintext`]).
+    #[error(
+        "{operation}: unexpected response body: {message}{}",
+        if recovered.is_some() {
+            "; the server did mint the token, and its plaintext is held by this error"
+        } else {
+            ""
+        }
+    )]
     Decode {
         /// The operation.
         operation: Operation,
         /// What was wrong, without any part of the body.
         message: String,
+        /// The plaintext (and id) recovered from a malformed issue or rotate answer.
+        recovered: Option<Box<RecoveredToken>>,
     },
+}
+
+/// A token the server minted in an answer that could not be decoded in full: its plaintext (and
+/// its id, when that field was readable). The token is live on the server, so the plaintext must
+/// reach the caller even though the call failed.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RecoveredToken {
+    /// The token id, when the answer's `id` was a UUID.
+    pub id: Option<uuid::Uuid>,
+    /// The plaintext the server minted.
+    pub plaintext: crate::secret::Secret,
+}
+
+impl fmt::Debug for RecoveredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecoveredToken")
+            .field("id", &self.id)
+            .field("plaintext", &self.plaintext)
+            .finish()
+    }
 }
 
 impl Error {
@@ -492,11 +526,27 @@ impl Error {
     }
 
     /// The rotation an [`Error::SessionNotSaved`] holds, so its new plaintext is not lost.
-    pub fn rotated_token(&self) -> Option<&crate::tokens::RotatedToken> {
+    pub fn rotated_token(&self) -> Option<&crate::tokens::model::RotatedToken> {
         match self {
             Error::SessionNotSaved { rotated, .. } => Some(rotated),
             _ => None,
         }
+    }
+
+    /// The token an [`Error::Decode`] recovered from a malformed issue or rotate answer.
+    pub fn recovered_token(&self) -> Option<&RecoveredToken> {
+        match self {
+            Error::Decode { recovered, .. } => recovered.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A plaintext the server minted that this error must not lose: the new plaintext of an
+    /// [`Error::SessionNotSaved`], or the one an [`Error::Decode`] recovered. Store or show it.
+    pub fn recovered_plaintext(&self) -> Option<&crate::secret::Secret> {
+        self.rotated_token()
+            .map(|r| &r.plaintext)
+            .or_else(|| self.recovered_token().map(|r| &r.plaintext))
     }
 
     /// A usage error (exit code 2) for the input `field` (in the API's words), with what was

@@ -269,10 +269,24 @@ impl Client {
             secrets,
             server: None,
         })?;
-        // The lifetime counts from before the request, so a slow answer never overstates it.
-        let elapsed = sent.elapsed();
-        token.expires_at = OffsetDateTime::now_utc() - elapsed
-            + time::Duration::seconds(i64::try_from(token.expires_in).unwrap_or(i64::MAX / 2));
+        // The lifetime counts from before the request, so a slow answer never overstates it. A
+        // lifetime no clock can represent is a malformed answer, not a panic.
+        token.expires_at = i64::try_from(token.expires_in)
+            .ok()
+            .and_then(|secs| {
+                let sent_at =
+                    OffsetDateTime::now_utc().checked_sub(sent.elapsed().try_into().ok()?)?;
+                sent_at.checked_add(time::Duration::seconds(secs))
+            })
+            .filter(|_| {
+                sent.checked_add(Duration::from_secs(token.expires_in))
+                    .is_some()
+            })
+            .ok_or_else(|| Error::Decode {
+                operation: Operation::ServiceToken,
+                message: format!("expires_in {} is out of range", token.expires_in),
+                recovered: None,
+            })?;
         Ok(token)
     }
 }
@@ -296,7 +310,19 @@ struct SourceInner {
     client: Client,
     request: ServiceTokenRequest,
     margin: Duration,
+    /// The current token; held only to read or replace it, never across a network call.
     cached: Mutex<Option<Cached>>,
+    /// Held by the one thread that mints, for the length of its (deadline-bounded) call.
+    minting: Mutex<()>,
+}
+
+/// How fresh a cached token must be to be handed out.
+#[derive(Clone, Copy)]
+enum Need {
+    /// Before its refresh point: no mint needed.
+    Fresh,
+    /// Not yet expired: good enough while another thread refreshes, or after a failed mint.
+    Unexpired,
 }
 
 struct Cached {
@@ -340,6 +366,7 @@ impl ServiceTokenSource {
                 request,
                 margin,
                 cached: Mutex::new(None),
+                minting: Mutex::new(()),
             }),
         })
     }
@@ -347,41 +374,72 @@ impl ServiceTokenSource {
     /// A valid access token: the cached one, or a freshly minted one when the cached one is
     /// missing or within the refresh margin of its expiry.
     ///
+    /// One thread mints at a time, and no lock is held across its network call: while it runs,
+    /// other threads get the current token if it has not expired, and otherwise wait for that
+    /// call (bounded by the client's timeout) instead of sending their own.
+    ///
     /// # Errors
     /// The errors of [`Client::mint_service_token`] when a mint is needed, fails, and no unexpired
     /// token is cached.
     pub fn token(&self) -> Result<Secret> {
-        // A poisoned lock only means another thread panicked mid-mint; the cache is still sound.
-        let mut cached = self.inner.cached.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if let Some(c) = cached.as_ref().filter(|c| now < c.refresh_at) {
-            return Ok(c.token.clone());
+        if let Some(token) = self.cached(Need::Fresh) {
+            return Ok(token);
+        }
+        let _minting = match self.inner.minting.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::WouldBlock) => {
+                if let Some(token) = self.cached(Need::Unexpired) {
+                    return Ok(token);
+                }
+                self.inner.minting.lock().unwrap_or_else(|p| p.into_inner())
+            }
+            // The guard protects no data: a panicked minter leaves nothing inconsistent.
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        };
+        // Another thread may have minted while this one waited.
+        if let Some(token) = self.cached(Need::Fresh) {
+            return Ok(token);
         }
         let sent = Instant::now();
         match self.inner.client.mint_service_token(&self.inner.request) {
             Ok(minted) => {
                 let lifetime = Duration::from_secs(minted.expires_in);
-                let expires_at = sent + lifetime;
+                // mint_service_token refused a lifetime the clock cannot hold.
+                let expires_at = sent.checked_add(lifetime).unwrap_or(sent);
                 let refresh_at = expires_at - self.inner.margin.min(lifetime / 2);
                 let token = minted.access_token.clone();
-                *cached = Some(Cached {
+                *self.lock_cache() = Some(Cached {
                     token: minted.access_token,
                     refresh_at,
                     expires_at,
                 });
                 Ok(token)
             }
-            Err(e) => match cached.as_ref().filter(|c| Instant::now() < c.expires_at) {
-                Some(c) => Ok(c.token.clone()),
-                None => Err(e),
-            },
+            Err(e) => self.cached(Need::Unexpired).ok_or(e),
         }
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, Option<Cached>> {
+        // A poisoned lock only means another thread panicked while holding it; the cache is
+        // replaced whole, so it is still sound.
+        self.inner.cached.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cached(&self, need: Need) -> Option<Secret> {
+        let now = Instant::now();
+        self.lock_cache()
+            .as_ref()
+            .filter(|c| match need {
+                Need::Fresh => now < c.refresh_at,
+                Need::Unexpired => now < c.expires_at,
+            })
+            .map(|c| c.token.clone())
     }
 
     /// Forgets the cached token, so the next [`token`](Self::token) mints (for example after the
     /// server answered 401 to it).
     pub fn invalidate(&self) {
-        *self.inner.cached.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.lock_cache() = None;
     }
 }
 

@@ -1,18 +1,22 @@
-//! Request plumbing every operation family shares: send one request, read its capped body into a
-//! wiped buffer, decode a 2xx body, and turn a non-2xx answer into [`Error::Api`].
+//! Request plumbing every operation family shares: send one request under one deadline, read its
+//! capped body into a wiped buffer, decode a 2xx body, and turn a non-2xx answer into
+//! [`Error::Api`] with every secret the request carried redacted from the server's text.
+//!
+//! The deadline covers the whole exchange — connect, TLS, sending, the headers and the last byte
+//! of the body — so a server that drips its answer cannot hold a call past its timeout. That is
+//! why the transport is reqwest's async client driven by a small private runtime: the blocking
+//! wrapper's timeout bounds each read, not the call.
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
-use reqwest::blocking::Response as HttpResponse;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ApiError, Error, Operation, Problem, Result};
-use crate::secret::{Secret, redact, strip_tags};
+use crate::secret::{Secret, redact, sanitize, strip_tags};
 
 /// Extra CA certificates, as given to the builder.
 #[derive(Clone)]
@@ -33,8 +37,43 @@ pub(crate) struct TransportSettings {
 
 /// The one HTTP client of a [`crate::Client`] and the rules every request follows.
 pub(crate) struct Transport {
-    http: reqwest::blocking::Client,
+    http: reqwest::Client,
+    runtime: Runtime,
+    timeout: Duration,
     max_response_bytes: usize,
+}
+
+/// The private runtime that drives the async client: one worker thread, created with the client;
+/// any number of caller threads block on it at once. Dropped in the background, so a client may be
+/// dropped anywhere, an async context included.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    fn new() -> Result<Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("plexctl-io")
+            .enable_io()
+            .enable_time()
+            .build()
+            .map(|rt| Runtime(Some(rt)))
+            .map_err(|e| Error::Setup(format!("cannot start the I/O runtime: {e}")))
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.0 {
+            Some(rt) => rt.block_on(f),
+            None => unreachable!("the runtime lives until the transport is dropped"),
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 /// Which bearer token a request carries.
@@ -75,14 +114,36 @@ impl Response {
     }
 }
 
+/// A response with every secret its request carried (the bearer included), so any text taken
+/// from it can be redacted.
+pub(crate) struct Exchange<'a> {
+    pub operation: Operation,
+    pub resp: Response,
+    pub secrets: Vec<&'a Secret>,
+}
+
+impl Exchange<'_> {
+    /// The [`Error::Api`] for this (non-2xx) answer.
+    pub fn api_error(&self) -> Error {
+        api_error(self.operation, &self.resp, &self.secrets)
+    }
+
+    /// [`Error::Api`] for a non-2xx answer, else the 2xx body decoded as `T`.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        if !self.resp.is_success() {
+            return Err(self.api_error());
+        }
+        decode(self.operation, &self.resp.body)
+    }
+}
+
 impl Transport {
     /// Builds the HTTP client: no redirects, no proxies from the environment, the timeouts, and
     /// the extra CA certificates.
     pub fn new(settings: &TransportSettings) -> Result<Transport> {
-        let mut b = reqwest::blocking::Client::builder()
+        let mut b = reqwest::Client::builder()
             // A bearer token must never follow a redirect to another origin.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
             .user_agent(settings.user_agent.clone())
             .no_proxy();
@@ -102,19 +163,24 @@ impl Transport {
                 b = b.add_root_certificate(cert);
             }
         }
-        let http = b
-            .build()
+        let runtime = Runtime::new()?;
+        // Building the client registers its resolver and pool with the runtime.
+        let http = runtime
+            .block_on(async { b.build() })
             .map_err(|e| Error::Setup(format!("cannot build the HTTP client: {e}")))?;
         Ok(Transport {
             http,
+            runtime,
+            timeout: settings.timeout,
             max_response_bytes: settings.max_response_bytes,
         })
     }
 
     /// Sends `req` to `base` with `token` as its bearer and reads the whole (capped) body,
-    /// whatever the status.
+    /// whatever the status, all within the client's timeout.
     pub fn send(&self, base: &Url, token: Option<&Secret>, req: Request<'_>) -> Result<Response> {
         let op = req.operation;
+        let deadline = Instant::now() + self.timeout;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
@@ -128,37 +194,33 @@ impl Transport {
                 .body(body.to_vec());
             body.zeroize();
         }
-        let mut resp = builder.send().map_err(|e| transport(op, e))?;
-        let status = resp.status().as_u16();
-        let headers = std::mem::take(resp.headers_mut());
-        let body = read_capped(&mut resp, self.max_response_bytes)
-            .map_err(|e| transport_io(op, e))?
-            .ok_or_else(|| Error::Decode {
-                operation: op,
-                message: format!(
-                    "the body is larger than the {} byte cap",
-                    self.max_response_bytes
-                ),
-            })?;
-        Ok(Response {
-            status,
-            headers,
-            body,
+        let exchange = async {
+            let mut resp = builder.send().await.map_err(|e| transport(op, e))?;
+            let status = resp.status().as_u16();
+            let headers = std::mem::take(resp.headers_mut());
+            let body = read_capped(&mut resp, self.max_response_bytes)
+                .await
+                .map_err(|e| transport(op, e))?
+                .ok_or_else(|| Error::Decode {
+                    operation: op,
+                    message: format!(
+                        "the body is larger than the {} byte cap",
+                        self.max_response_bytes
+                    ),
+                    recovered: None,
+                })?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        };
+        self.runtime.block_on(async {
+            tokio::time::timeout_at(deadline.into(), exchange)
+                .await
+                .unwrap_or_else(|_| Err(timed_out(op, self.timeout)))
         })
     }
-}
-
-/// Turns a non-2xx response into [`Error::Api`] (redacting `secrets`), and decodes a 2xx JSON body
-/// as `T`.
-pub(crate) fn expect_json<T: DeserializeOwned>(
-    op: Operation,
-    resp: &Response,
-    secrets: &[&Secret],
-) -> Result<T> {
-    if !resp.is_success() {
-        return Err(api_error(op, resp, secrets));
-    }
-    decode(op, &resp.body)
 }
 
 fn join(base: &Url, path: &str) -> Url {
@@ -186,19 +248,21 @@ fn bearer_header(token: &Secret) -> Result<HeaderValue> {
 
 /// Reads at most `cap` bytes into a buffer that is wiped on drop; growing it wipes the old one,
 /// so no unwiped copy of a plaintext is left in freed memory. `None` when the body exceeds `cap`.
-fn read_capped(resp: &mut HttpResponse, cap: usize) -> std::io::Result<Option<Zeroizing<Vec<u8>>>> {
-    let hint = resp.content_length().unwrap_or(8 * 1024) as usize;
+async fn read_capped(
+    resp: &mut reqwest::Response,
+    cap: usize,
+) -> reqwest::Result<Option<Zeroizing<Vec<u8>>>> {
+    let hint = resp
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(8 * 1024);
     if hint > cap {
         return Ok(None);
     }
     let mut buf = Zeroizing::new(Vec::with_capacity(hint.clamp(256, cap.max(256))));
-    let mut chunk = Zeroizing::new([0u8; 8 * 1024]);
-    loop {
-        let n = resp.read(&mut chunk[..])?;
-        if n == 0 {
-            return Ok(Some(buf));
-        }
-        if buf.len() + n > cap {
+    while let Some(chunk) = resp.chunk().await? {
+        let n = chunk.len();
+        if buf.len().saturating_add(n) > cap {
             return Ok(None);
         }
         if buf.len() + n > buf.capacity() {
@@ -207,8 +271,9 @@ fn read_capped(resp: &mut HttpResponse, cap: usize) -> std::io::Result<Option<Ze
             bigger.extend_from_slice(&buf);
             buf = bigger;
         }
-        buf.extend_from_slice(&chunk[..n]);
+        buf.extend_from_slice(&chunk);
     }
+    Ok(Some(buf))
 }
 
 /// Decodes a JSON body. The error names the category and position, never any part of the body
@@ -224,9 +289,17 @@ pub(crate) fn decode<T: DeserializeOwned>(op: Operation, body: &[u8]) -> Result<
         Error::Decode {
             operation: op,
             message: format!("{what} (line {}, column {})", e.line(), e.column()),
+            recovered: None,
         }
     })
 }
+
+/// The longest a text field taken from a Problem may be, in characters.
+const MAX_FIELD_CHARS: usize = 1024;
+/// The most relation-path entries kept from a PermissionDenied.
+const MAX_RELATION_PATH: usize = 16;
+/// The longest excerpt of a body that is not a Problem, in characters.
+const MAX_EXCERPT_CHARS: usize = 160;
 
 /// Builds the [`Error::Api`] for a non-2xx response, redacting the request's secrets from any text
 /// taken from the body.
@@ -252,11 +325,12 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
                     &mut p.correlation_id,
                 ] {
                     if let Some(s) = field.as_mut() {
-                        *s = redact(s, secrets);
+                        *s = sanitize(&redact(s, secrets), MAX_FIELD_CHARS);
                     }
                 }
+                p.relation_path.truncate(MAX_RELATION_PATH);
                 for s in &mut p.relation_path {
-                    *s = redact(s, secrets);
+                    *s = sanitize(&redact(s, secrets), MAX_FIELD_CHARS);
                 }
                 p
             })
@@ -273,8 +347,10 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
         if resp.body.is_empty() {
             format!("empty body ({media})")
         } else {
+            // Redact the whole text first, then cut: a secret echoed past the cut is gone either way.
             let text = strip_tags(&String::from_utf8_lossy(&resp.body));
-            format!("non-problem body ({media}): {}", redact(&text, secrets))
+            let excerpt = sanitize(&redact(&text, secrets), MAX_EXCERPT_CHARS);
+            format!("non-problem body ({}): {excerpt}", sanitize(media, 64))
         }
     });
     Error::Api(Box::new(ApiError {
@@ -308,19 +384,14 @@ fn transport(op: Operation, e: reqwest::Error) -> Error {
     }
 }
 
-fn transport_io(op: Operation, e: std::io::Error) -> Error {
-    let timeout = e.kind() == std::io::ErrorKind::TimedOut
-        || e.get_ref()
-            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-            .is_some_and(reqwest::Error::is_timeout);
+fn timed_out(op: Operation, timeout: Duration) -> Error {
     Error::Transport {
         operation: op,
-        message: if timeout {
-            "timed out reading the response".to_owned()
-        } else {
-            format!("the connection broke while reading the response: {e}")
-        },
-        timeout,
+        message: format!(
+            "timed out: no complete answer within {}",
+            humantime::format_duration(timeout)
+        ),
+        timeout: true,
         source: None,
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::{Operation, Result};
-use crate::http::{Bearer, Request, api_error, decode};
+use crate::http::{Bearer, Request};
 
 /// The rotation handle returned by a trigger.
 ///
@@ -86,7 +86,7 @@ impl Client {
     /// `relation_path` and `correlation_id` are kept on the [`crate::Problem`]), and 1 for 501 (not
     /// provisioned) and any other non-2xx; transport and decode errors (1).
     pub fn rotate_node_keys(&self, node_id: Uuid) -> Result<RotationTrigger> {
-        let resp = self.send(Request {
+        let x = self.send(Request {
             operation: Operation::KeyRotate,
             method: Method::POST,
             path: format!("/v1/nodes/{node_id}/keys/rotate"),
@@ -95,9 +95,8 @@ impl Client {
             secrets: vec![],
             server: None,
         })?;
-        match resp.status {
-            200..=299 => decode(Operation::KeyRotate, &resp.body),
-            409 => match serde_json::from_slice::<PendingProblem>(&resp.body) {
+        match x.resp.status {
+            409 => match serde_json::from_slice::<PendingProblem>(&x.resp.body) {
                 Ok(p) if p.code.as_deref() == Some("already_pending") => Ok(RotationTrigger {
                     rotation_id: p.rotation_id,
                     peer_id: p.peer_id,
@@ -106,9 +105,9 @@ impl Client {
                     state: None,
                     requested_at: None,
                 }),
-                _ => Err(api_error(Operation::KeyRotate, &resp, &[])),
+                _ => Err(x.api_error()),
             },
-            _ => Err(api_error(Operation::KeyRotate, &resp, &[])),
+            _ => x.json(),
         }
     }
 

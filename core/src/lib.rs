@@ -88,7 +88,7 @@ pub mod tokens;
 
 pub use client::{Client, ClientBuilder};
 pub use credentials::CredentialSource;
-pub use error::{ApiError, Error, ErrorKind, ExitCode, Operation, Problem, Result};
+pub use error::{ApiError, Error, ErrorKind, ExitCode, Operation, Problem, RecoveredToken, Result};
 pub use grants::{GrantType, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 pub use input::{EnvPrefix, IdentityRef, Ttl};
 pub use keys::{RotationImpactEdge, RotationPreview, RotationTrigger};

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::Secret;
 
 /// The literal prefix of every psk plaintext.
-pub const PREFIX: &str = "psk_";
+pub const PREFIX: &str = crate::secret::PSK_PREFIX;
 /// Length of one base62 field (the id, then the secret).
 pub const FIELD_LEN: usize = 22;
 
@@ -118,14 +118,6 @@ pub fn token_id(plaintext: &str) -> Result<Uuid, PskError> {
     Psk::parse(plaintext).map(|p| p.id())
 }
 
-/// The environment segment of a psk-shaped value, for redaction; `None` when there is none.
-pub(crate) fn env_segment(value: &str) -> Option<&str> {
-    let rest = value.strip_prefix(PREFIX)?;
-    let (env, _) = rest.split_once('_')?;
-    (!env.is_empty() && env.len() <= 16 && env.bytes().all(|b| b.is_ascii_lowercase()))
-        .then_some(env)
-}
-
 fn decode_field(field: &str) -> Result<u128, PskError> {
     // base62's standard alphabet is 0-9A-Za-z; it rejects other characters and overflow past u128.
     base62::decode(field).map_err(|_| PskError::Encoding)
@@ -213,12 +205,5 @@ mod tests {
         assert_eq!(Psk::parse(&over).unwrap_err(), PskError::Encoding);
         let multibyte = format!("psk_prod_{}é", "0".repeat(42));
         assert!(Psk::parse(&multibyte).is_err());
-    }
-
-    #[test]
-    fn env_segment_for_redaction() {
-        assert_eq!(env_segment("psk_prod_abc"), Some("prod"));
-        assert_eq!(env_segment("psk__abc"), None);
-        assert_eq!(env_segment("hunter2"), None);
     }
 }

@@ -5,6 +5,18 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+/// The prefix of a psk plaintext (the format itself lives in the psk module); redaction keeps the
+/// non-secret environment segment after it so a reader can tell tokens apart.
+pub(crate) const PSK_PREFIX: &str = "psk_";
+
+/// The environment segment of a psk-shaped value, for redaction; `None` when there is none.
+fn env_segment(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix(PSK_PREFIX)?;
+    let (env, _) = rest.split_once('_')?;
+    (!env.is_empty() && env.len() <= 16 && env.bytes().all(|b| b.is_ascii_lowercase()))
+        .then_some(env)
+}
+
 /// A secret string that is wiped from memory when dropped and never printed.
 ///
 /// `Debug` and `Display` show a redaction: for a psk plaintext the non-secret environment segment is
@@ -67,7 +79,7 @@ impl Secret {
     /// The redacted form used by `Debug` and `Display`: `psk_<env>_****` for a psk-shaped value,
     /// `****` otherwise.
     pub fn redacted(&self) -> String {
-        match crate::psk::env_segment(&self.0) {
+        match env_segment(&self.0) {
             Some(env) => format!("psk_{env}_****"),
             None => "****".to_owned(),
         }
@@ -124,7 +136,7 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     }
     let mut result = String::with_capacity(out.len());
     let mut rest = out.as_str();
-    while let Some(pos) = rest.find(crate::psk::PREFIX) {
+    while let Some(pos) = rest.find(PSK_PREFIX) {
         result.push_str(&rest[..pos]);
         let candidate = &rest[pos..];
         let len = candidate
@@ -132,7 +144,7 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
             .map_or(candidate.len(), |(i, _)| i);
         let word = &candidate[..len];
-        if len > crate::psk::PREFIX.len() + 8 {
+        if len > PSK_PREFIX.len() + 8 {
             result.push_str(&Secret::from(word).redacted());
         } else {
             result.push_str(word);
@@ -143,44 +155,112 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     result
 }
 
-/// Tag-stripped, whitespace-collapsed, at most 160 characters: enough to recognise a proxy page.
+/// The text of an HTML (or any) body with its tags removed, whitespace left for [`sanitize`].
 pub(crate) fn strip_tags(html: &str) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(html.len().min(64 * 1024));
     let mut in_tag = false;
-    let mut last_space = true;
     for c in html.chars() {
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
+                out.push(' ');
             }
             _ if in_tag => {}
-            c if c.is_whitespace() || c.is_control() => {
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-            }
-            c => {
-                out.push(c);
-                last_space = false;
-            }
-        }
-        if out.chars().count() >= 160 {
-            out.push('…');
-            break;
+            c => out.push(c),
         }
     }
-    out.trim().to_owned()
+    out
+}
+
+/// Makes server text safe to show: terminal escape sequences (CSI, OSC and the rest, in their
+/// 7-bit and C1 forms) removed, every other control character (CR, LF, tabs, C1) and every bidi
+/// control turned into a space, runs of white space collapsed, and the result cut to `max_chars`
+/// characters (with `…`). Redact before calling this, so a secret is never half-cut.
+pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 4 + 4));
+    let mut count = 0;
+    let mut chars = text.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        let escape = match c {
+            '\u{1b}' => match chars.next() {
+                Some('[') => Some(Escape::Csi),
+                Some(']' | 'P' | 'X' | '^' | '_') => Some(Escape::String),
+                // A two-character escape: already consumed.
+                _ => Some(Escape::Done),
+            },
+            '\u{9b}' => Some(Escape::Csi),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => Some(Escape::String),
+            _ => None,
+        };
+        match escape {
+            Some(Escape::Csi) => {
+                // Parameters and intermediates, then one final byte in @..~.
+                for c in chars.by_ref() {
+                    if ('\u{40}'..='\u{7e}').contains(&c) {
+                        break;
+                    }
+                }
+                continue;
+            }
+            Some(Escape::String) => {
+                // Until BEL, ST (ESC \\) or the 8-bit ST.
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' || c == '\u{9c}' {
+                        break;
+                    }
+                    if c == '\u{1b}' {
+                        chars.next_if_eq(&'\\');
+                        break;
+                    }
+                }
+                continue;
+            }
+            Some(Escape::Done) => continue,
+            None => {}
+        }
+        if c.is_whitespace() || c.is_control() || is_bidi_control(c) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if count + usize::from(pending_space) + 1 > max_chars {
+            out.push('…');
+            return out;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+enum Escape {
+    Csi,
+    String,
+    Done,
+}
+
+/// The Unicode bidi controls (embeddings, overrides, isolates and marks) that can make text read
+/// differently from what it holds.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_segment_for_redaction() {
+        assert_eq!(env_segment("psk_prod_abc"), Some("prod"));
+        assert_eq!(env_segment("psk__abc"), None);
+        assert_eq!(env_segment("hunter2"), None);
+    }
 
     #[test]
     fn redaction() {
@@ -198,7 +278,19 @@ mod tests {
         let t = strip_tags(
             "<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1></body></html>",
         );
-        assert_eq!(t, "502 Bad Gateway Bad Gateway");
+        assert_eq!(sanitize(&t, 160), "502 Bad Gateway Bad Gateway");
+    }
+
+    #[test]
+    fn sanitize_removes_escapes_controls_and_bidi_and_caps() {
+        let hostile = "red\u{1b}[31mtext\u{1b}[0m title\u{1b}]0;pwned\u{7} osc\u{1b}]8;;x\u{1b}\\ end\r\nnext\u{85}c1\u{9b}2Jcsi \u{202e}rev\u{2066}iso\u{2069}";
+        let clean = sanitize(hostile, 1000);
+        assert_eq!(clean, "redtext title osc end next c1csi rev iso");
+        assert!(clean.chars().all(|c| !c.is_control()));
+        let long = "x".repeat(10_000);
+        let cut = sanitize(&long, 100);
+        assert_eq!(cut.chars().count(), 101);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]

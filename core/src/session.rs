@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::config::{self, Profile};
 use crate::credentials::SelectedProfile;
 use crate::error::{Error, Operation, Result};
-use crate::http::{Bearer, Request, api_error};
+use crate::http::{Bearer, Request};
 use crate::psk;
 use crate::secret::Secret;
 use crate::tokens::RotatedToken;
@@ -169,7 +169,7 @@ impl Client {
             });
         };
         let (id, server, url) = self.session_target(&stored, "revoked")?;
-        let resp = self.send(Request {
+        let x = self.send(Request {
             operation: Operation::Logout,
             method: Method::DELETE,
             path: format!("/v1/auth/tokens/{id}"),
@@ -178,11 +178,11 @@ impl Client {
             secrets: vec![&stored.token],
             server: Some(&url),
         })?;
-        let revoked = match resp.status {
+        let revoked = match x.resp.status {
             200..=299 => true,
             401 | 404 => false,
             _ => {
-                return Err(api_error(Operation::Logout, &resp, &[&stored.token]));
+                return Err(x.api_error());
             }
         };
         config::update(&stored.path, |file| {
@@ -218,7 +218,9 @@ impl Client {
     /// [`Error::SessionNotSaved`] (1) when the rotation succeeded but the file could not be
     /// written, or the profile was logged out or replaced meanwhile (it is then left as it is): the
     /// error carries the new plaintext ([`Error::rotated_token`]) and the old one keeps working
-    /// until the rotation deadline.
+    /// until the rotation deadline. When the server's answer held the new plaintext but was
+    /// otherwise malformed, the plaintext is written into the profile first and the
+    /// [`Error::Decode`] still carries it ([`Error::recovered_plaintext`]).
     pub fn rotate_session(&self) -> Result<RotatedToken> {
         let stored = self
             .stored_session()?
@@ -227,8 +229,32 @@ impl Client {
                 looked_for: self.credentials().profile_source(),
             })?;
         let (id, server, url) = self.session_target(&stored, "rotated")?;
-        let rotated = self.rotate_token_as(Bearer::Token(&stored.token), Some(&url), id)?;
-        let saved = config::update(&stored.path, |file| {
+        let rotated = match self.rotate_token_as(Bearer::Token(&stored.token), Some(&url), id) {
+            Ok(rotated) => rotated,
+            Err(e) => {
+                // A malformed answer that still held the new plaintext: the old one now dies at a
+                // deadline we could not read, so store the new one before reporting the error.
+                if let Some(recovered) = e.recovered_token() {
+                    let _ = self.replace_stored_token(&stored, &recovered.plaintext, &server);
+                }
+                return Err(e);
+            }
+        };
+        let saved = self.replace_stored_token(&stored, &rotated.plaintext, &server);
+        match saved {
+            Ok(()) => Ok(rotated),
+            Err(e) => Err(Error::SessionNotSaved {
+                path: stored.path,
+                message: e.to_string(),
+                rotated: Box::new(rotated),
+            }),
+        }
+    }
+
+    /// Writes `token` into the stored session's profile in place of the token that was rotated,
+    /// leaving a profile that was logged out or re-logged-in meanwhile untouched (an error then).
+    fn replace_stored_token(&self, stored: &Stored, token: &Secret, server: &str) -> Result<()> {
+        config::update(&stored.path, |file| {
             // Replace only the token that was rotated: a profile logged out or re-logged-in
             // meanwhile must not be resurrected or overwritten; the caller gets the plaintext.
             let entry = file
@@ -247,17 +273,9 @@ impl Client {
                     ),
                     source: None,
                 })?;
-            entry.token = Some(rotated.plaintext.clone());
-            entry.server.get_or_insert(server.clone());
+            entry.token = Some(token.clone());
+            entry.server.get_or_insert_with(|| server.to_owned());
             Ok(())
-        });
-        match saved {
-            Ok(()) => Ok(rotated),
-            Err(e) => Err(Error::SessionNotSaved {
-                path: stored.path,
-                message: e.to_string(),
-                rotated: Box::new(rotated),
-            }),
-        }
+        })
     }
 }

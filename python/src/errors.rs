@@ -257,6 +257,7 @@ mod tests {
                 CoreError::Decode {
                     operation: Operation::IssueToken,
                     message: "not valid JSON".into(),
+                    recovered: None,
                 },
                 Class::ResponseError,
                 1,

@@ -1,6 +1,6 @@
 //! The API-token family: issue, list, delete (revoke) and rotate.
 
-mod model;
+pub(crate) mod model;
 
 use reqwest::Method;
 use serde::Serialize;
@@ -9,8 +9,10 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::client::Client;
-use crate::error::{Error, Operation, Result};
-use crate::http::{Bearer, Request};
+use serde::Deserialize;
+
+use crate::error::{Error, Operation, RecoveredToken, Result};
+use crate::http::{Bearer, Exchange, Request};
 use crate::input::{EnvPrefix, IdentityRef, Ttl};
 
 pub use model::{IssuedToken, ONE_TIME_BANNER, RotatedToken, TokenSummary};
@@ -76,7 +78,7 @@ impl Client {
             env_prefix: req.env_prefix.as_str(),
             ttl_seconds: req.ttl.map(Ttl::as_secs),
         };
-        let (issued, _) = self.call::<IssuedToken>(Request {
+        let x = self.send(Request {
             operation: Operation::IssueToken,
             method: Method::POST,
             path: "/v1/auth/tokens".into(),
@@ -85,7 +87,7 @@ impl Client {
             secrets: vec![],
             server: None,
         })?;
-        Ok(issued)
+        minted(&x)
     }
 
     /// Lists the caller's tokens (`GET /v1/auth/tokens`); summaries never carry a plaintext.
@@ -138,7 +140,7 @@ impl Client {
         server: Option<&reqwest::Url>,
         id: Uuid,
     ) -> Result<RotatedToken> {
-        let (mut rotated, resp) = self.call::<RotatedToken>(Request {
+        let x = self.send(Request {
             operation: Operation::RotateToken,
             method: Method::POST,
             path: format!("/v1/auth/tokens/{id}/rotate"),
@@ -147,13 +149,53 @@ impl Client {
             secrets: vec![],
             server,
         })?;
-        rotated.sunset = resp
+        let mut rotated: RotatedToken = minted(&x)?;
+        rotated.sunset = x
+            .resp
             .headers
             .get("sunset")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| httpdate::parse_http_date(v).ok())
-            .map(OffsetDateTime::from);
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_add(d.try_into().ok()?));
         Ok(rotated)
+    }
+}
+
+/// Decodes an answer that carries a freshly minted plaintext (issue, rotate). The server has
+/// already minted the token, so when the rest of a 2xx body is malformed the plaintext (and the id,
+/// if readable) is recovered and carried by the [`Error::Decode`] instead of being lost.
+fn minted<T: serde::de::DeserializeOwned>(x: &Exchange<'_>) -> Result<T> {
+    #[derive(serde::Deserialize)]
+    struct Recover {
+        plaintext: crate::secret::Secret,
+        #[serde(default, deserialize_with = "lenient_uuid")]
+        id: Option<Uuid>,
+    }
+    fn lenient_uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        Ok(value.as_str().and_then(|s| Uuid::try_parse(s).ok()))
+    }
+    match x.json::<T>() {
+        Err(Error::Decode {
+            operation, message, ..
+        }) => {
+            let recovered = serde_json::from_slice::<Recover>(&x.resp.body)
+                .ok()
+                .filter(|r| !r.plaintext.is_empty())
+                .map(|r| {
+                    Box::new(RecoveredToken {
+                        id: r.id,
+                        plaintext: r.plaintext,
+                    })
+                });
+            Err(Error::Decode {
+                operation,
+                message,
+                recovered,
+            })
+        }
+        other => other,
     }
 }
 

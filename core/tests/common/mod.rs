@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests: an emulator and clients pointed at it.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use plexctl_core::{Client, Error, Secret};
 pub use plexctl_emulator::{Config, Emulator};
 
