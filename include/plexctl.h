@@ -224,8 +224,17 @@ plexctl_status plexctl_client_builder_set_config_path(plexctl_client_builder *bu
 plexctl_status plexctl_client_builder_set_ca_bundle_file(plexctl_client_builder *builder,
                                                          const char *path);
 
-// Sets the overall timeout of one request, in milliseconds.
+// Sets the deadline of one call, in milliseconds (default 30000): connecting, TLS, sending, the
+// headers, the whole body and any retries all happen within it, whatever the server does.
 plexctl_status plexctl_client_builder_set_timeout_ms(plexctl_client_builder *builder, uint64_t ms);
+
+// Sets how many times a failed attempt may be retried within the call's timeout (default 2; 0
+// turns retries off). Only what is safe is retried: a connection that could not be made, and for
+// idempotent operations (list, preview, delete, logout, key-rotate trigger) a broken connection
+// or a 429/502/503/504 answer, honouring Retry-After. Issue, rotate and the service grant are
+// never repeated once the request may have reached the server.
+plexctl_status plexctl_client_builder_set_retries(plexctl_client_builder *builder,
+                                                  uint32_t retries);
 
 // Sets the connect timeout, in milliseconds.
 plexctl_status plexctl_client_builder_set_connect_timeout_ms(plexctl_client_builder *builder,

@@ -18,6 +18,8 @@ use crate::secret::Secret;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default timeout for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of retries after a first attempt (see [`ClientBuilder::retries`]).
+pub const DEFAULT_RETRIES: u32 = 2;
 /// Default cap on a response body (16 MiB); a larger body is refused with [`Error::Decode`].
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 pub use crate::credentials::{ENV_TOKEN, ENV_URL};
@@ -62,6 +64,7 @@ impl Default for ClientBuilder {
                 ca_bundle: None,
                 user_agent: concat!("libplexctl/", env!("CARGO_PKG_VERSION")).to_owned(),
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                retries: DEFAULT_RETRIES,
             },
             allow_insecure_http: false,
         }
@@ -112,7 +115,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Overall timeout of one request (connect, send, and read the whole body).
+    /// The deadline of one call (default 30 s): connecting, TLS, sending, the headers, the whole
+    /// body and any retries all happen within it, whatever the server does.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.transport.timeout = timeout;
         self
@@ -146,6 +150,18 @@ impl ClientBuilder {
     /// over plain http can be read by anyone on the path.
     pub fn allow_insecure_http(mut self, yes: bool) -> Self {
         self.allow_insecure_http = yes;
+        self
+    }
+
+    /// How many times a failed attempt may be retried within the call's timeout (default 2; 0
+    /// turns retries off). Only what is safe is retried: a connection that could not be made (the
+    /// request never left), and, for idempotent operations (list, preview, delete, logout, the
+    /// key-rotate trigger), a broken connection or a 429, 502, 503 or 504 answer. Issue, rotate and
+    /// the service grant are never repeated once the request may have reached the server. The wait
+    /// is the server's `Retry-After` when sent (a retry that could not start before the deadline is
+    /// not made), else exponential backoff with full jitter.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.transport.retries = retries;
         self
     }
 

@@ -226,6 +226,20 @@ impl Operation {
         }
     }
 
+    /// Whether repeating the request cannot change the outcome (list, preview, delete, logout's
+    /// delete, and the key-rotate trigger, which the server treats as idempotent): only these are
+    /// retried once a request may have reached the server.
+    pub fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Operation::ListTokens
+                | Operation::DeleteToken
+                | Operation::KeyRotate
+                | Operation::KeyRotatePreview
+                | Operation::Logout
+        )
+    }
+
     fn is_key_rotate(self) -> bool {
         matches!(self, Operation::KeyRotate | Operation::KeyRotatePreview)
     }

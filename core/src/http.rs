@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::{ApiError, Error, Operation, Problem, Result};
 use crate::secret::{Secret, redact, sanitize, strip_tags};
@@ -33,6 +33,7 @@ pub(crate) struct TransportSettings {
     pub ca_bundle: Option<CaBundle>,
     pub user_agent: String,
     pub max_response_bytes: usize,
+    pub retries: u32,
 }
 
 /// The one HTTP client of a [`crate::Client`] and the rules every request follows.
@@ -41,6 +42,7 @@ pub(crate) struct Transport {
     runtime: Runtime,
     timeout: Duration,
     max_response_bytes: usize,
+    retries: u32,
 }
 
 /// The private runtime that drives the async client: one worker thread, created with the client;
@@ -173,11 +175,18 @@ impl Transport {
             runtime,
             timeout: settings.timeout,
             max_response_bytes: settings.max_response_bytes,
+            retries: settings.retries,
         })
     }
 
     /// Sends `req` to `base` with `token` as its bearer and reads the whole (capped) body,
-    /// whatever the status, all within the client's timeout.
+    /// whatever the status, all within the client's timeout, retrying where that is safe.
+    ///
+    /// Retries (at most `retries` after the first attempt, each only if it can start before the
+    /// deadline): a connection that could not be made, for any operation, since the request never
+    /// left; and, for idempotent operations only, a connection that broke and a 429, 502, 503 or
+    /// 504 answer. The wait is the server's `Retry-After` when it sent one, else exponential
+    /// backoff with full jitter.
     pub fn send(&self, base: &Url, token: Option<&Secret>, req: Request<'_>) -> Result<Response> {
         let op = req.operation;
         let deadline = Instant::now() + self.timeout;
@@ -186,41 +195,101 @@ impl Transport {
         if let Some(token) = token {
             headers.insert(header::AUTHORIZATION, bearer_header(token)?);
         }
-        let url = join(base, &req.path);
-        let mut builder = self.http.request(req.method, url).headers(headers);
-        if let Some(mut body) = req.body {
-            builder = builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
-            body.zeroize();
+        if req.body.is_some() {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
-        let exchange = async {
-            let mut resp = builder.send().await.map_err(|e| transport(op, e))?;
-            let status = resp.status().as_u16();
-            let headers = std::mem::take(resp.headers_mut());
-            let body = read_capped(&mut resp, self.max_response_bytes)
-                .await
-                .map_err(|e| transport(op, e))?
-                .ok_or_else(|| Error::Decode {
-                    operation: op,
-                    message: format!(
-                        "the body is larger than the {} byte cap",
-                        self.max_response_bytes
-                    ),
-                    recovered: None,
-                })?;
-            Ok(Response {
-                status,
-                headers,
-                body,
-            })
-        };
+        let url = join(base, &req.path);
+        let body = req.body;
         self.runtime.block_on(async {
-            tokio::time::timeout_at(deadline.into(), exchange)
-                .await
-                .unwrap_or_else(|_| Err(timed_out(op, self.timeout)))
+            let mut attempt = 0;
+            loop {
+                let mut builder = self
+                    .http
+                    .request(req.method.clone(), url.clone())
+                    .headers(headers.clone());
+                if let Some(body) = &body {
+                    builder = builder.body(body.to_vec());
+                }
+                let result = tokio::time::timeout_at(deadline.into(), self.exchange(op, builder))
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out(op, self.timeout)));
+                let Some(wait) = retry_wait(op, &result, attempt) else {
+                    return result;
+                };
+                attempt += 1;
+                if attempt > self.retries || Instant::now() + wait >= deadline {
+                    return result;
+                }
+                tokio::time::sleep(wait).await;
+            }
         })
     }
+
+    /// One attempt: send, then read the status, the headers and the capped body.
+    async fn exchange(&self, op: Operation, builder: reqwest::RequestBuilder) -> Result<Response> {
+        let mut resp = builder.send().await.map_err(|e| transport(op, e))?;
+        let status = resp.status().as_u16();
+        let headers = std::mem::take(resp.headers_mut());
+        let body = read_capped(&mut resp, self.max_response_bytes)
+            .await
+            .map_err(|e| transport(op, e))?
+            .ok_or_else(|| Error::Decode {
+                operation: op,
+                message: format!(
+                    "the body is larger than the {} byte cap",
+                    self.max_response_bytes
+                ),
+                recovered: None,
+            })?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// How long to wait before retrying `result`, or `None` when it must not be retried.
+fn retry_wait(op: Operation, result: &Result<Response>, attempt: u32) -> Option<Duration> {
+    match result {
+        Ok(resp) if op.is_idempotent() && matches!(resp.status, 429 | 502 | 503 | 504) => {
+            Some(retry_after(&resp.headers).unwrap_or_else(|| backoff(attempt)))
+        }
+        Err(Error::Transport {
+            timeout: false,
+            source: Some(e),
+            ..
+        }) if e.is_connect() || op.is_idempotent() => Some(backoff(attempt)),
+        _ => None,
+    }
+}
+
+/// The first retry waits up to 100 ms, each next one up to twice as long, at most 2 s: a uniformly
+/// random time in that range ("full jitter"), so clients that failed together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::BuildHasher;
+    let cap_ms = 100u64.saturating_mul(1 << attempt.min(5)).min(2000);
+    // Jitter needs no cryptographic randomness: std's per-instance random hash keys are enough.
+    let random = std::collections::hash_map::RandomState::new().hash_one(attempt);
+    Duration::from_millis(random % (cap_ms + 1))
+}
+
+/// A `Retry-After` header: delay-seconds or an HTTP-date, at most a day; `None` when absent or
+/// unreadable.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    const MAX: Duration = Duration::from_secs(24 * 60 * 60);
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds.min(MAX.as_secs())),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX))
 }
 
 fn join(base: &Url, path: &str) -> Url {

@@ -328,3 +328,108 @@ fn a_token_source_serves_the_current_token_while_a_refresh_hangs() {
         "one refresh, not one per thread"
     );
 }
+
+/// A server that answers the first `failures` requests with `status` (and `Retry-After`), then 200.
+fn flaky(failures: usize, status: u16, retry_after: Option<&'static str>) -> Hostile {
+    let calls = AtomicUsize::new(0);
+    Hostile::start(move |_| {
+        if calls.fetch_add(1, Ordering::SeqCst) < failures {
+            let headers: Vec<(&str, &str)> =
+                retry_after.iter().map(|v| ("retry-after", *v)).collect();
+            vec![answer(
+                status,
+                "application/problem+json",
+                &headers,
+                r#"{"title":"busy","status":503}"#,
+            )]
+        } else {
+            vec![json(200, "[]")]
+        }
+    })
+}
+
+#[test]
+fn idempotent_calls_are_retried_on_429_and_5xx_within_the_deadline() {
+    let server = flaky(2, 503, None);
+    let c = client(&server, Some(JWT), Duration::from_secs(5));
+    assert!(c.list_tokens().unwrap().is_empty());
+    assert_eq!(server.seen().len(), 3);
+
+    let server = flaky(1, 429, Some("1"));
+    let c = client(&server, Some(JWT), Duration::from_secs(5));
+    let started = Instant::now();
+    assert!(c.list_tokens().is_ok());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After was honoured"
+    );
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn a_retry_after_past_the_deadline_is_not_waited_for() {
+    let server = flaky(5, 503, Some("120"));
+    let c = client(&server, Some(JWT), Duration::from_secs(2));
+    let started = Instant::now();
+    let e = c.list_tokens().unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn retries_are_capped_and_can_be_turned_off() {
+    let server = flaky(10, 502, None);
+    let c = client(&server, Some(JWT), Duration::from_secs(10));
+    assert_eq!(c.list_tokens().unwrap_err().status(), Some(502));
+    assert_eq!(server.seen().len(), 3, "the first attempt and two retries");
+
+    let server = flaky(10, 502, None);
+    let c = Client::builder()
+        .server(server.url())
+        .token(Secret::from(JWT))
+        .use_environment(false)
+        .retries(0)
+        .build()
+        .unwrap();
+    assert!(c.list_tokens().is_err());
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn issue_rotate_and_grants_are_never_repeated_once_sent() {
+    let server = flaky(10, 503, Some("0"));
+    let c = client(&server, Some(JWT), Duration::from_secs(5));
+    let req = IssueTokenRequest::parse(IDENTITY, "prod", None).unwrap();
+    assert_eq!(c.issue_token(&req).unwrap_err().status(), Some(503));
+    assert_eq!(
+        c.rotate_token(Uuid::now_v7()).unwrap_err().status(),
+        Some(503)
+    );
+    let grant = ServiceTokenRequest::client_credentials("svc", Secret::from("s3cret"));
+    assert_eq!(
+        c.mint_service_token(&grant).unwrap_err().status(),
+        Some(503)
+    );
+    assert_eq!(server.seen().len(), 3, "one request each");
+}
+
+#[test]
+fn a_connection_that_cannot_be_made_is_retried_and_then_reported() {
+    // A port with no listener: every connect is refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = Client::builder()
+        .server(format!("http://127.0.0.1:{port}"))
+        .token(Secret::from(JWT))
+        .use_environment(false)
+        .build()
+        .unwrap();
+    let req = IssueTokenRequest::parse(IDENTITY, "prod", None).unwrap();
+    let e = c.issue_token(&req).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(e.to_string().contains("could not connect"), "{e}");
+}

@@ -239,10 +239,11 @@ fn server_failures_keep_the_file_byte_for_byte() {
         FaultKind::Drop,
         FaultKind::HtmlBadGateway,
     ] {
+        // Persistent through the first attempt and both retries: a transient failure is retried.
         emu.set_fault(Some(Fault {
             kind,
             path_prefix: None,
-            count: Some(1),
+            count: Some(3),
         }));
         let e = with_config(&path, None).logout().unwrap_err();
         assert_eq!(e.exit_code(), 1, "{e}");
@@ -437,10 +438,11 @@ fn exit_code_64_is_never_returned() {
         FaultKind::Drop,
         FaultKind::HtmlBadGateway,
     ] {
+        // Persistent through the first attempt and both retries: a transient failure is retried.
         emu.set_fault(Some(Fault {
             kind,
             path_prefix: None,
-            count: Some(1),
+            count: Some(3),
         }));
         record(logout(&path, None));
     }

@@ -101,13 +101,27 @@ pub extern "C" fn plexctl_client_builder_set_ca_bundle_file(
     set(builder, |b| Ok(b.ca_bundle_file(arg_str(path, "path")?)))
 }
 
-/// Sets the overall timeout of one request, in milliseconds.
+/// Sets the deadline of one call, in milliseconds (default 30000): connecting, TLS, sending, the
+/// headers, the whole body and any retries all happen within it, whatever the server does.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_client_builder_set_timeout_ms(
     builder: *mut plexctl_client_builder,
     ms: u64,
 ) -> ExitCode {
     set(builder, |b| Ok(b.timeout(Duration::from_millis(ms))))
+}
+
+/// Sets how many times a failed attempt may be retried within the call's timeout (default 2; 0
+/// turns retries off). Only what is safe is retried: a connection that could not be made, and for
+/// idempotent operations (list, preview, delete, logout, key-rotate trigger) a broken connection
+/// or a 429/502/503/504 answer, honouring Retry-After. Issue, rotate and the service grant are
+/// never repeated once the request may have reached the server.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_retries(
+    builder: *mut plexctl_client_builder,
+    retries: u32,
+) -> ExitCode {
+    set(builder, |b| Ok(b.retries(retries)))
 }
 
 /// Sets the connect timeout, in milliseconds.

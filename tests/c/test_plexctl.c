@@ -91,6 +91,7 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_client_builder_set_config_path(b, NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_ca_bundle_file(b, NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_retries(NULL, 1) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_connect_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_use_environment(NULL, false) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_allow_insecure_http(NULL, false) == PLEXCTL_STATUS_USAGE);
@@ -186,6 +187,7 @@ static void test_builder_errors(void) {
   CHECK(plexctl_client_builder_set_server(b, "http://plexsphere.example.com") == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_allow_insecure_http(b, true) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_timeout_ms(b, 5000) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_retries(b, 2) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_connect_timeout_ms(b, 1000) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
@@ -282,13 +284,13 @@ static void test_tokens(void) {
   snprintf(body, sizeof body, "{\"identity_ref\":\"%s\",\"denied\":false}", env("PLEXCTL_TEST_IDENTITY"));
   control("PUT", "deny", body);
 
-  /* Faults: a 5xx, a proxy's HTML page, a dropped connection. */
+  /* Faults: a 5xx, a proxy's HTML page, a dropped connection (the last two persist through both retries). */
   control("PUT", "fault", "{\"kind\":\"status\",\"status\":500,\"count\":1}");
   CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME && plexctl_last_error_http_status() == 500);
-  control("PUT", "fault", "{\"kind\":\"html_bad_gateway\",\"count\":1}");
+  control("PUT", "fault", "{\"kind\":\"html_bad_gateway\",\"count\":3}");
   CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME);
   CHECK(strstr(plexctl_last_error_message(), "Bad Gateway") != NULL);
-  control("PUT", "fault", "{\"kind\":\"drop\",\"count\":1}");
+  control("PUT", "fault", "{\"kind\":\"drop\",\"count\":3}");
   CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_RUNTIME && plexctl_last_error_http_status() == 0);
   CHECK(plexctl_list_tokens(admin, &list) == PLEXCTL_STATUS_OK);
   plexctl_token_list_free(list);

@@ -49,7 +49,8 @@ def test_failures_keep_the_file(emu: Emulator, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     store(emu, config)
     before = config.read_bytes()
-    emu.fault({"kind": "status", "status": 503, "count": 1})
+    # Persistent through the first attempt and both retries: a transient 503 is retried.
+    emu.fault({"kind": "status", "status": 503, "count": 3})
     with pytest.raises(plexctl.APIError) as info:
         session_client(config).logout()
     assert info.value.exit_code == 1
