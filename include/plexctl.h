@@ -192,6 +192,13 @@ const char *plexctl_last_error_code(void);
 // Borrowed until the next fallible call on this thread.
 const char *plexctl_last_error_correlation_id(void);
 
+// A plaintext the server minted that the last failure on the calling thread must not lose:
+// the new plaintext of an issue or rotate whose answer was otherwise malformed
+// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session that
+// could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise. Borrowed: valid
+// until the next fallible call on this thread, which wipes it; copy it out to keep it.
+const plexctl_secret *plexctl_last_error_plaintext(void);
+
 // A new builder with the defaults (30 s timeout, 10 s connect timeout, https or loopback http
 // only, environment variables consulted). Free it with plexctl_client_builder_free, or hand it to
 // plexctl_client_builder_build, which consumes it. Never NULL.

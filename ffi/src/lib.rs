@@ -107,6 +107,8 @@ struct LastError {
     http_status: i32,
     code: Option<CString>,
     correlation_id: Option<CString>,
+    /// A plaintext the failed call must not lose (wiped when the next fallible call clears it).
+    plaintext: Option<plexctl_secret>,
 }
 
 thread_local! {
@@ -130,6 +132,7 @@ fn record(failure: Failure) -> ExitCode {
                 correlation_id: problem
                     .and_then(|p| p.correlation_id.as_deref())
                     .map(c_string),
+                plaintext: e.recovered_plaintext().map(plexctl_secret::new),
             }
         }
         Failure::Panic => LastError {
@@ -138,6 +141,7 @@ fn record(failure: Failure) -> ExitCode {
             http_status: 0,
             code: None,
             correlation_id: None,
+            plaintext: None,
         },
     };
     let status = last.kind.exit_code();
@@ -368,6 +372,20 @@ pub extern "C" fn plexctl_last_error_code() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_last_error_correlation_id() -> *const c_char {
     with_last(std::ptr::null(), |e| opt_ptr(&e.correlation_id))
+}
+
+/// A plaintext the server minted that the last failure on the calling thread must not lose:
+/// the new plaintext of an issue or rotate whose answer was otherwise malformed
+/// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session that
+/// could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise. Borrowed: valid
+/// until the next fallible call on this thread, which wipes it; copy it out to keep it.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_last_error_plaintext() -> *const plexctl_secret {
+    with_last(std::ptr::null(), |e| {
+        e.plaintext
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s as *const plexctl_secret)
+    })
 }
 
 #[cfg(test)]
