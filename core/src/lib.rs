@@ -49,27 +49,54 @@
 //!
 //! # Errors and exit codes
 //!
-//! Every fallible call returns [`Error`], whose [`Error::exit_code`] follows the plexctl taxonomy
-//! (0 ok, 1 runtime/API, 2 usage, 3 credentials/config, 4 denied or node not found, 77 key-rotate
-//! ReBAC denial), so a command-line program can `std::process::exit(e.exit_code())`. Inputs are
-//! parsed into typed values ([`IdentityRef`], [`EnvPrefix`], [`Ttl`], `uuid::Uuid`) before
-//! anything is sent: a usage error never reaches the wire.
+//! Every fallible call returns [`Error`]. [`Error::kind`] says what it means in a stable
+//! snake_case name ([`ErrorKind`]: `usage`, `missing_credentials`, `permission_denied`,
+//! `rebac_denied`, `node_not_found`, `timeout`, `decode`, ...), and the kind alone decides
+//! [`Error::exit_code`], the plexctl taxonomy ([`ExitCode`]: 0 ok, 1 runtime/API, 2 usage, 3
+//! credentials/config, 4 denied or node not found, 77 key-rotate ReBAC denial), so a command-line
+//! program can `std::process::exit(e.exit_code())`. The C, Go and Python doors map each kind
+//! one-to-one onto their own error type. Inputs are parsed into typed values ([`IdentityRef`],
+//! [`EnvPrefix`], [`Ttl`], `uuid::Uuid`) before anything is sent: a usage error never reaches the
+//! wire.
 //!
 //! # Transport
 //!
 //! HTTPS through rustls (no OpenSSL) with the platform's verifier plus an optional extra CA bundle;
 //! plain `http://` only to loopback unless [`ClientBuilder::allow_insecure_http`] is set; redirects
-//! are never followed; connect and overall timeouts; a response-size cap; one connection pool per
-//! client. Nothing is retried automatically.
+//! are never followed; a response-size cap; one connection pool per client.
+//!
+//! - **One deadline per call** ([`ClientBuilder::timeout`], 30 s by default) covers connecting,
+//!   TLS, sending, the headers, the whole body and any retries: a server that drips its answer or
+//!   never finishes the headers cannot hold a call past it. (The client drives reqwest's async API
+//!   on a private one-thread runtime for this; it may be called from any thread, but not from
+//!   inside an async runtime's worker.)
+//! - **Retries** ([`ClientBuilder::retries`], 2 by default, 0 = off) only where they are safe: a
+//!   connection that could not be made (the request never left), for any operation; and for the
+//!   idempotent ones (list, preview, delete, logout, the key-rotate trigger) a broken connection
+//!   or a 429/502/503/504, after `Retry-After` when the server sent one (a wait that would pass the
+//!   deadline is not made) or else exponential backoff with full jitter. Issue, rotate and the
+//!   service grant are never repeated once the request may have reached the server.
+//!
+//! # Server input
+//!
+//! Nothing a server sends can panic the library or hang it past the deadline: numbers and dates
+//! (`expires_in`, timestamps, `Sunset`, `Retry-After`) go through checked arithmetic, and one out
+//! of range is an [`Error::Decode`]. Text taken from an error answer (Problem fields, an HTML
+//! page) has every secret the request carried redacted — the bearer it sent included, whatever
+//! its shape, and anything psk-shaped — then terminal escapes, control characters and bidi
+//! overrides removed, then is cut (1 KiB per field, 160 characters of a page). Decode errors never
+//! quote the body. An issue or rotate answer that holds a plaintext but is otherwise malformed
+//! still minted a live token: the [`Error::Decode`] carries the plaintext
+//! ([`Error::recovered_plaintext`]), and [`Client::rotate_session`] stores it first.
 //!
 //! # Secrets
 //!
 //! Token plaintexts, client secrets, JWT assertions and access tokens are [`Secret`]s: wiped when
-//! dropped, redacted in `Debug`/`Display`, reached only through [`Secret::expose_secret`]. Response
-//! bodies are read into buffers that are wiped after parsing, and text taken from an error response
-//! has the request's secrets redacted. Copies out of the library's reach are not wiped: the HTTP
-//! stack's internal buffers (the request body and `Authorization` header once handed to it, the
-//! TLS records), and anything the caller makes from an exposed value.
+//! dropped, redacted in `Debug`/`Display`, reached only through [`Secret::expose_secret`], and
+//! skipped by the result types' `Serialize`. Response bodies are read into buffers that are wiped
+//! after parsing. Copies out of the library's reach are not wiped: the HTTP stack's internal
+//! buffers (the request body and `Authorization` header once handed to it, the TLS records), and
+//! anything the caller makes from an exposed value.
 #![deny(missing_docs)]
 
 pub mod client;
