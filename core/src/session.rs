@@ -113,7 +113,7 @@ impl Client {
     /// Saves `server` and `token` under `profile` in the config file (created 0600 when missing),
     /// and makes it the default when `make_default` is set or the file has no default yet — what
     /// a login command calls. Other profiles and unknown keys are kept; the file is the client's
-    /// [`config_path`](ClientBuilder::config_path), else the one the environment names.
+    /// [`config_path`](crate::ClientBuilder::config_path), else the one the environment names.
     ///
     /// # Errors
     /// A usage error (2) for an empty profile name or a malformed server URL;
@@ -147,7 +147,7 @@ impl Client {
     /// Ends the active session: revokes the selected profile's token on its server
     /// (`DELETE /v1/auth/tokens/{id}`, the id recovered from the stored psk, authenticated with
     /// the token itself), then removes the profile and resets the default pointer if it pointed
-    /// there. The profile is the client's [`profile`](ClientBuilder::profile), else the file's
+    /// there. The profile is the client's [`profile`](crate::ClientBuilder::profile), else the file's
     /// default; token files and `PLEXSPHERE_TOKEN` are never touched.
     ///
     /// No config file, no such profile, or a profile with no token is a no-op that sends nothing.
