@@ -255,6 +255,28 @@ fn is_bidi_control(c: char) -> bool {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #[test]
+        fn sanitized_text_has_no_controls_and_respects_the_cap(text in ".*", cap in 1usize..300) {
+            let out = sanitize(&text, cap);
+            proptest::prop_assert!(out.chars().all(|c| !c.is_control() && !is_bidi_control(c)));
+            proptest::prop_assert!(out.chars().count() <= cap + 1);
+        }
+
+        #[test]
+        fn redaction_removes_every_secret_before_any_cut(
+            secret in "[A-Za-z0-9.-]{6,60}",
+            before in "[ -~]{0,300}",
+            after in "[ -~]{0,300}",
+            cap in 1usize..400,
+        ) {
+            let s = Secret::from(secret.as_str());
+            let text = format!("{before}{secret}{after}");
+            let out = sanitize(&redact(&text, &[&s]), cap);
+            proptest::prop_assert!(!out.contains(&secret), "{}", out);
+        }
+    }
+
     #[test]
     fn env_segment_for_redaction() {
         assert_eq!(env_segment("psk_prod_abc"), Some("prod"));
