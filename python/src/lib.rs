@@ -30,5 +30,8 @@ fn _plexctl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::RotationPreview>()?;
     m.add_class::<keys::RotationImpactEdge>()?;
     m.add_class::<session::LogoutOutcome>()?;
+    // Private (for the tests that hold the error table to the core): set, not added, so it stays
+    // out of `__all__`.
+    m.setattr("_error_kinds", wrap_pyfunction!(errors::error_kinds, m)?)?;
     Ok(())
 }

@@ -208,6 +208,8 @@ def test_timeout_is_a_transport_error_and_releases_the_gil(silent_server: str) -
         stop.set()
         counter.join()
     assert info.value.timeout is True
+    assert isinstance(info.value, plexctl.TimeoutError)
+    assert info.value.kind == "timeout"
     assert info.value.exit_code == 1
     assert info.value.operation == "list tokens"
     # The counter thread ran while the call waited: the GIL was released.
@@ -221,6 +223,7 @@ def test_connection_refused_is_a_transport_error() -> None:
     with pytest.raises(plexctl.TransportError) as info:
         client(f"http://127.0.0.1:{port}").list_tokens()
     assert info.value.timeout is False
+    assert type(info.value) is plexctl.TransportError and info.value.kind == "transport"
 
 
 def test_threads_sharing_one_client_run_in_parallel(slow_server: str) -> None:

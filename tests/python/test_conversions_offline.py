@@ -123,6 +123,7 @@ def test_key_rotate_errors(stub: plexctl.Client) -> None:
     with pytest.raises(plexctl.NodeNotFound) as nf:
         stub.rotate_node_keys(MISSING)
     assert (nf.value.status, nf.value.code, nf.value.exit_code) == (404, "node_not_found", 4)
+    assert nf.value.kind == "node_not_found"
     with pytest.raises(plexctl.RebacDenied) as denied:
         stub.rotate_node_keys(DENIED)
     e = denied.value
@@ -130,6 +131,7 @@ def test_key_rotate_errors(stub: plexctl.Client) -> None:
     assert e.relation_path == ("node#owner", "org#admin")
     assert e.correlation_id == "corr-123" and "corr-123" in str(e)
     assert e.title == "Forbidden" and e.operation == "key rotate"
+    assert e.kind == "rebac_denied"
 
 
 def test_service_token(stub: plexctl.Client) -> None:
@@ -171,3 +173,4 @@ def test_token_permission_denied(stub: plexctl.Client) -> None:
     e = info.value
     assert type(e) is plexctl.PermissionDenied
     assert (e.status, e.exit_code, e.detail, e.operation) == (403, 4, "nope", "delete token")
+    assert e.kind == "permission_denied"

@@ -87,6 +87,7 @@ def test_not_provisioned_is_exit_code_1(emu: Emulator, ids: tuple[str, str]) -> 
         assert info.value.status == 501
         assert info.value.exit_code == 1
         assert "not provisioned" in str(info.value)
+        assert isinstance(info.value, plexctl.NotProvisioned) and info.value.kind == "not_provisioned"
     finally:
         emu.config(jwt_bearer_provisioned=True)
 

@@ -8,6 +8,8 @@ from typing import Any, NoReturn, final
 
 from typing_extensions import Self
 
+from plexctl.errors import Error
+
 __version__: str
 __all__ = [
     "Client",
@@ -298,3 +300,6 @@ class LogoutOutcome:
         """The line plexctl prints."""
     def to_dict(self) -> dict[str, Any]:
         """The JSON summary: profile, server, revoked."""
+
+def _error_kinds() -> list[tuple[str, int, type[Error]]]:
+    """Every error kind of the core as ``(name, exit_code, class)``: the kind → class table."""
