@@ -12,6 +12,8 @@ use plexctl_core::{Error as CoreError, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
+use crate::convert::ToDoor;
+
 /// A core error on its way to Python. Every fallible method of the extension returns
 /// `Result<T, Error>` or `PyResult<T>`, so `?` on a core result and the conversion to `PyErr`
 /// happen in one place.
@@ -116,8 +118,7 @@ fn fields(py: Python<'_>, e: CoreError, kw: &Bound<'_, PyDict>) -> PyResult<()> 
         // The new plaintext must reach the caller: it rides on the exception as a RotatedToken
         // whose plaintext is a masked Secret.
         CoreError::SessionNotSaved { rotated, .. } => {
-            let rotated = crate::tokens::RotatedToken::from_core(py, *rotated)?;
-            kw.set_item("rotated", Py::new(py, rotated)?)?;
+            kw.set_item("rotated", (*rotated).to_door(py)?)?;
         }
         _ => {}
     }
@@ -142,12 +143,6 @@ impl From<Error> for PyErr {
         // be imported, that failure is what the caller sees.
         Python::attach(|py| to_pyerr(py, e).unwrap_or_else(|import_failure| import_failure))
     }
-}
-
-/// A usage error for an argument the door rejects itself (a wiped `Secret`, a negative timeout),
-/// built by the core's one constructor for them.
-pub(crate) fn usage(field: &'static str, reason: impl Into<String>) -> Error {
-    Error(CoreError::usage(field, reason))
 }
 
 #[cfg(test)]

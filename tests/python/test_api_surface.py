@@ -22,6 +22,7 @@ CLASSES = [
     plexctl.RotationTrigger,
     plexctl.RotationPreview,
     plexctl.RotationImpactEdge,
+    plexctl.LogoutOutcome,
 ]
 
 
