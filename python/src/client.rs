@@ -126,7 +126,7 @@ impl Client {
     /// Where the bearer token came from: `"explicit"`, `"token_file"`, `"environment"`,
     /// `"profile"` or `"none"`.
     #[getter]
-    fn token_source(&self) -> &'static str {
+    fn credential_source(&self) -> &'static str {
         self.inner.credential_source().as_str()
     }
 
@@ -136,9 +136,9 @@ impl Client {
             .token()
             .map_or_else(|| "None".to_owned(), |t| secret::repr(Some(t)));
         Ok(format!(
-            "Client(server={}, token={token}, token_source={})",
+            "Client(server={}, token={token}, credential_source={})",
             self.server().into_pyobject(py)?.repr()?,
-            self.token_source().into_pyobject(py)?.repr()?,
+            self.credential_source().into_pyobject(py)?.repr()?,
         ))
     }
 }

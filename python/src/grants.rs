@@ -1,4 +1,4 @@
-//! Service-token grants: `Client.service_token`, its result `ServiceToken`, and
+//! Service-token grants: `Client.mint_service_token`, its result `ServiceToken`, and
 //! `ServiceTokenSource`, which keeps one access token fresh.
 
 use plexctl_core::ServiceTokenRequest;
@@ -56,7 +56,7 @@ fn request(
 impl Client {
     /// Mints a service access token (`POST /v1/auth/service/token`); needs no bearer token.
     #[pyo3(signature = (client_id, grant_type, *, client_secret=None, client_assertion=None, scope=None))]
-    fn service_token(
+    fn mint_service_token(
         &self,
         py: Python<'_>,
         client_id: &str,

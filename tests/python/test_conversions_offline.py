@@ -136,7 +136,7 @@ def test_key_rotate_errors(stub: plexctl.Client) -> None:
 
 def test_service_token(stub: plexctl.Client) -> None:
     before = datetime.datetime.now(UTC)
-    t = stub.service_token("svc", "client_credentials", client_secret=plexctl.Secret("hunter2"))
+    t = stub.mint_service_token("svc", "client_credentials", client_secret=plexctl.Secret("hunter2"))
     assert t.access_token.reveal() == ACCESS
     assert (t.token_type, t.expires_in, t.scope) == ("Bearer", 900, "domain:read")
     assert before + datetime.timedelta(seconds=895) < t.expires_at < before + datetime.timedelta(seconds=905)
@@ -186,7 +186,7 @@ def test_to_dict_is_the_core_serialization_with_secrets_as_objects(stub: plexctl
     for key in ("expires_at", "rotation_deadline", "sunset"):
         assert datetime.datetime.fromisoformat(d[key]) == getattr(r, key)
     assert PLAINTEXT not in json.dumps(d, default=str)
-    t = stub.service_token("svc", "client_credentials", client_secret="hunter2")
+    t = stub.mint_service_token("svc", "client_credentials", client_secret="hunter2")
     d = t.to_dict()
     assert list(d) == ["access_token", "token_type", "expires_in", "scope", "expires_at"]
     assert d["access_token"] is t.access_token

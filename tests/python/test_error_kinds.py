@@ -132,7 +132,7 @@ TRIGGERS: dict[str, Callable[[Emulator, Path], object]] = {
         f"http://127.0.0.1:{refused_port()}", token="psk_dev_x", use_environment=False
     ).list_tokens(),
     "timeout": timeout,
-    "refused": lambda emu, tmp: emu.client().service_token("svc", "client_credentials"),
+    "refused": lambda emu, tmp: emu.client().mint_service_token("svc", "client_credentials"),
     "decode": with_fault({"kind": "malformed_json"}, lambda emu: emu.client().list_tokens()),
     "api": lambda emu, tmp: emu.client().delete_token(uuid.uuid4()),
     "permission_denied": permission_denied,

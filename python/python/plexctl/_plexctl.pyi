@@ -92,7 +92,7 @@ class Client:
     def server(self) -> str | None:
         """The resolved server URL, or ``None``."""
     @property
-    def token_source(self) -> str:
+    def credential_source(self) -> str:
         """``"explicit"``, ``"token_file"``, ``"environment"``, ``"profile"`` or ``"none"``."""
     def issue_token(
         self,
@@ -108,7 +108,7 @@ class Client:
         """Revokes a token at once."""
     def rotate_token(self, id: str | uuid.UUID) -> RotatedToken:
         """Rotates a token: the new plaintext, shown exactly once."""
-    def service_token(
+    def mint_service_token(
         self,
         client_id: str,
         grant_type: str,
