@@ -4,14 +4,18 @@
 # the Rust unit tests of the error mapping, pytest against the emulator binary, mypy --strict over
 # the examples and tests, and mypy's stubtest over the extension.
 #
-# Idempotent and incremental: the venvs live under target/python/ and are rebuilt only when their
+# Idempotent and incremental: the venvs live under <target dir>/python/ and are rebuilt only when their
 # pinned requirements (or the interpreter) change; cargo rebuilds only what changed.
 # Usage: tests/python.sh [pytest args...]   (PYTHON=python3.12 tests/python.sh to pick a Python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=${PYTHON:-python3}
-OUT=$ROOT/target/python
+# The workspace target dir as cargo sees it (honours CARGO_TARGET_DIR), so the wheel, the venvs
+# and the emulator binary are all found where cargo put them.
+TARGET=$(cargo metadata --no-deps --format-version 1 --locked |
+  "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+OUT=$TARGET/python
 BUILD_VENV=$OUT/build-venv
 TEST_VENV=$OUT/test-venv
 WHEELS=$OUT/wheels
@@ -59,16 +63,10 @@ venv "$TEST_VENV" "$PYVER|${TEST_REQS[*]}" "${TEST_REQS[@]}"
 (cd "$OUT" && "$TEST_VENV/bin/python" -c 'import plexctl, sys; assert "site-packages" in plexctl.__file__, plexctl.__file__; print("import ok:", plexctl.__version__, plexctl.__file__)')
 
 step "the emulator binary"
-if cargo metadata --no-deps --format-version 1 --locked | "$PY" -c '
-import json, sys
-pkgs = json.load(sys.stdin)["packages"]
-sys.exit(0 if any(t["name"] == "plexsphere-emulator" and "bin" in t["kind"]
-                  for p in pkgs for t in p["targets"]) else 1)'; then
-  cargo build --locked -q -p plexctl-emulator --bin plexsphere-emulator
-  export PLEXSPHERE_EMULATOR="$ROOT/target/debug/plexsphere-emulator"
-else
-  echo "NOTE: the workspace has no plexsphere-emulator binary yet; emulator tests are skipped" >&2
-fi
+# Required: without it the emulator tests would prove nothing, so its absence is a failure.
+cargo build --locked -q -p plexctl-emulator --bin plexsphere-emulator
+export PLEXSPHERE_EMULATOR="$TARGET/debug/plexsphere-emulator"
+[ -x "$PLEXSPHERE_EMULATOR" ] || { echo "no emulator binary at $PLEXSPHERE_EMULATOR" >&2; exit 1; }
 
 step "Rust unit tests of the error mapping"
 cargo test --locked -q -p plexctl-python

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             access = source.token()
             print(json.dumps({"access_token": str(access)}))
         else:
-            minted = client.service_token(
+            minted = client.mint_service_token(
                 args.client_id, args.grant_type,
                 client_secret=secret, client_assertion=assertion, scope=args.scope,
             )

@@ -1,92 +1,30 @@
-//! Service-token grants: `Client.service_token`, its result `ServiceToken`, and
+//! Service-token grants: `Client.mint_service_token`, its result `ServiceToken`, and
 //! `ServiceTokenSource`, which keeps one access token fresh.
-
-use std::time::Duration;
 
 use plexctl_core::ServiceTokenRequest;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use time::OffsetDateTime;
 
 use crate::client::Client;
-use crate::convert::{quote, repr_opt, repr_time, rfc3339};
-use crate::errors::{Error, usage};
-use crate::secret::{Secret, extract_secret, refuse_copy};
+use crate::convert::ToDoor;
+use crate::errors::Error;
+use crate::input::seconds;
+use crate::results::result_class;
+use crate::secret::{Secret, extract_secret};
 
-/// A minted service access token.
-#[pyclass(frozen, module = "plexctl._plexctl")]
-pub struct ServiceToken {
-    access_token: Py<Secret>,
-    token_type: String,
-    expires_in: u64,
-    scope: Option<String>,
-    expires_at: OffsetDateTime,
-}
-
-#[pymethods]
-impl ServiceToken {
-    /// The bearer access token, as a `Secret`.
-    #[getter]
-    fn access_token(&self, py: Python<'_>) -> Py<Secret> {
-        self.access_token.clone_ref(py)
-    }
-
-    /// The token type (`Bearer`).
-    #[getter]
-    fn token_type(&self) -> &str {
-        &self.token_type
-    }
-
-    /// The lifetime in seconds, counted from issue.
-    #[getter]
-    fn expires_in(&self) -> u64 {
-        self.expires_in
-    }
-
-    /// The granted scope, or `None`.
-    #[getter]
-    fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-
-    /// When the token expires, computed on receipt from `expires_in` (timezone-aware).
-    #[getter]
-    fn expires_at(&self) -> OffsetDateTime {
-        self.expires_at
-    }
-
-    /// A JSON-ready dict (times as strings); `access_token` stays a `Secret`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("access_token", self.access_token.clone_ref(py))?;
-        d.set_item("token_type", &self.token_type)?;
-        d.set_item("expires_in", self.expires_in)?;
-        d.set_item("scope", self.scope.as_deref())?;
-        d.set_item("expires_at", rfc3339(self.expires_at))?;
-        Ok(d)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "ServiceToken(access_token={}, token_type={}, expires_in={}, scope={}, expires_at={})",
-            self.access_token.get().repr(),
-            quote(&self.token_type),
-            self.expires_in,
-            repr_opt(self.scope.as_deref()),
-            repr_time(Some(self.expires_at)),
-        )
-    }
-
-    fn __reduce__(&self) -> PyResult<()> {
-        Err(refuse_copy())
-    }
-
-    fn __copy__(&self) -> PyResult<()> {
-        Err(refuse_copy())
-    }
-
-    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> PyResult<()> {
-        Err(refuse_copy())
+result_class! {
+    /// A minted service access token.
+    pub struct ServiceToken from plexctl_core::ServiceToken {
+        /// The bearer access token, as a `Secret`.
+        access_token: Py<Secret>,
+        /// The token type (`Bearer`).
+        token_type: String,
+        /// The lifetime in seconds, counted from issue.
+        expires_in: u64,
+        /// The granted scope, or `None`.
+        scope: Option<String>,
+        /// When the token expires, computed on receipt from `expires_in` (timezone-aware).
+        expires_at: OffsetDateTime,
     }
 }
 
@@ -114,30 +52,28 @@ fn request(
     .map_err(Error)?)
 }
 
-pub(crate) fn service_token(
-    client: &Client,
-    py: Python<'_>,
-    client_id: &str,
-    grant_type: &str,
-    client_secret: Option<&Bound<'_, PyAny>>,
-    client_assertion: Option<&Bound<'_, PyAny>>,
-    scope: Option<&str>,
-) -> PyResult<ServiceToken> {
-    let req = request(
-        client_id,
-        grant_type,
-        client_secret,
-        client_assertion,
-        scope,
-    )?;
-    let minted = client.call(py, |c| c.mint_service_token(&req))?;
-    Ok(ServiceToken {
-        token_type: minted.token_type,
-        expires_in: minted.expires_in,
-        scope: minted.scope,
-        expires_at: minted.expires_at,
-        access_token: Secret::new_py(py, minted.access_token)?,
-    })
+#[pymethods]
+impl Client {
+    /// Mints a service access token (`POST /v1/auth/service/token`); needs no bearer token.
+    #[pyo3(signature = (client_id, grant_type, *, client_secret=None, client_assertion=None, scope=None))]
+    fn mint_service_token(
+        &self,
+        py: Python<'_>,
+        client_id: &str,
+        grant_type: &str,
+        client_secret: Option<&Bound<'_, PyAny>>,
+        client_assertion: Option<&Bound<'_, PyAny>>,
+        scope: Option<&str>,
+    ) -> PyResult<ServiceToken> {
+        let req = request(
+            client_id,
+            grant_type,
+            client_secret,
+            client_assertion,
+            scope,
+        )?;
+        self.call(py, |c| c.mint_service_token(&req))?.to_door(py)
+    }
 }
 
 /// Keeps one service access token fresh: `token()` returns the cached token, or mints a new one
@@ -174,17 +110,9 @@ impl ServiceTokenSource {
         )?;
         let (client_id, grant_type) = (req.client_id.clone(), req.grant_type.as_str());
         let core_client = client.get().inner.clone();
-        let inner = match refresh_margin {
+        let inner = match seconds(refresh_margin, "refresh_margin")? {
             None => plexctl_core::ServiceTokenSource::new(core_client, req),
-            Some(m) => {
-                let margin = Duration::try_from_secs_f64(m).map_err(|_| {
-                    usage(
-                        "refresh_margin",
-                        "expected a non-negative number of seconds",
-                    )
-                })?;
-                plexctl_core::ServiceTokenSource::with_margin(core_client, req, margin)
-            }
+            Some(margin) => plexctl_core::ServiceTokenSource::with_margin(core_client, req, margin),
         }
         .map_err(Error)?;
         Ok(ServiceTokenSource {
@@ -200,7 +128,7 @@ impl ServiceTokenSource {
         let inner = &self.inner;
         let result = py.detach(|| inner.token());
         py.check_signals()?;
-        Secret::new_py(py, result.map_err(Error)?)
+        result.map_err(Error)?.to_door(py)
     }
 
     /// Forgets the cached token, so the next `token()` mints (after a 401, say).
@@ -208,11 +136,11 @@ impl ServiceTokenSource {
         self.inner.invalidate();
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
             "ServiceTokenSource(client_id={}, grant_type={})",
-            quote(&self.client_id),
-            quote(self.grant_type)
-        )
+            self.client_id.as_str().into_pyobject(py)?.repr()?,
+            self.grant_type.into_pyobject(py)?.repr()?,
+        ))
     }
 }

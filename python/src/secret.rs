@@ -2,13 +2,14 @@
 
 use std::sync::{RwLock, RwLockReadGuard};
 
-use plexctl_core::Secret as CoreSecret;
+use plexctl_core::{Error as CoreError, Secret as CoreSecret};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 use zeroize::Zeroizing;
 
-use crate::errors::{Error, usage};
+use crate::convert::ToDoor;
+use crate::errors::Error;
 
 const NO_COPY: &str = "plexctl.Secret cannot be pickled or copied; call reveal() if you really \
                        need the value outside the library";
@@ -31,11 +32,6 @@ impl Secret {
         }
     }
 
-    /// Wraps a core secret into a new Python object.
-    pub(crate) fn new_py(py: Python<'_>, value: CoreSecret) -> PyResult<Py<Secret>> {
-        Py::new(py, Secret::wrap(value))
-    }
-
     fn read(&self) -> RwLockReadGuard<'_, Option<CoreSecret>> {
         // A poisoned lock means a panic elsewhere while holding it; the value itself is intact.
         self.value.read().unwrap_or_else(|p| p.into_inner())
@@ -46,27 +42,40 @@ impl Secret {
     pub(crate) fn to_core(&self, field: &'static str) -> Result<CoreSecret, Error> {
         self.read()
             .clone()
-            .ok_or_else(|| usage(field, "the Secret has been wiped"))
+            .ok_or_else(|| Error(CoreError::usage(field, "the Secret has been wiped")))
     }
 
     fn with_value<T>(&self, f: impl FnOnce(&CoreSecret) -> T) -> Result<T, Error> {
         match self.read().as_ref() {
             Some(s) => Ok(f(s)),
-            None => Err(usage("secret", "the Secret has been wiped")),
+            None => Err(Error(CoreError::usage(
+                "secret",
+                "the Secret has been wiped",
+            ))),
         }
-    }
-
-    /// `Secret('psk_prod_****')`, or `Secret('<wiped>')`.
-    pub(crate) fn repr(&self) -> String {
-        format!("Secret('{}')", self.masked())
     }
 
     /// The redaction: `psk_<env>_****` for a psk plaintext, `****` otherwise, `<wiped>` once wiped.
-    pub(crate) fn masked(&self) -> String {
-        match self.read().as_ref() {
-            Some(s) => s.redacted(),
-            None => "<wiped>".to_owned(),
-        }
+    fn masked(&self) -> String {
+        masked(self.read().as_ref())
+    }
+}
+
+/// The core's redaction of a secret, or `<wiped>`.
+fn masked(value: Option<&CoreSecret>) -> String {
+    value.map_or_else(|| "<wiped>".to_owned(), CoreSecret::redacted)
+}
+
+/// `Secret('psk_prod_****')`: how a secret shows in any `repr()`, the client's included.
+pub(crate) fn repr(value: Option<&CoreSecret>) -> String {
+    format!("Secret('{}')", masked(value))
+}
+
+/// A core secret crosses into Python as a `plexctl.Secret`: moved, not copied.
+impl ToDoor for CoreSecret {
+    type Door = Py<Secret>;
+    fn to_door(self, py: Python<'_>) -> PyResult<Py<Secret>> {
+        Py::new(py, Secret::wrap(self))
     }
 }
 
@@ -85,12 +94,12 @@ pub(crate) fn extract_secret(obj: &Bound<'_, PyAny>, field: &'static str) -> PyR
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return CoreSecret::from_utf8(b.as_bytes())
-            .map_err(|_| usage(field, "expected UTF-8 text").into());
+            .map_err(|_| Error(CoreError::usage(field, "expected UTF-8 text")).into());
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
         let bytes = Zeroizing::new(b.to_vec());
         return CoreSecret::from_utf8(&bytes)
-            .map_err(|_| usage(field, "expected UTF-8 text").into());
+            .map_err(|_| Error(CoreError::usage(field, "expected UTF-8 text")).into());
     }
     Err(PyTypeError::new_err(format!(
         "{field} must be a str, bytes, bytearray or plexctl.Secret"
@@ -146,7 +155,7 @@ impl Secret {
     }
 
     fn __repr__(&self) -> String {
-        self.repr()
+        repr(self.read().as_ref())
     }
 
     fn __str__(&self) -> String {
@@ -172,12 +181,4 @@ impl Secret {
     fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> PyResult<()> {
         Err(PyTypeError::new_err(NO_COPY))
     }
-}
-
-/// `__reduce__` etc. for result classes that hold a `Secret`.
-pub(crate) fn refuse_copy() -> PyErr {
-    PyTypeError::new_err(
-        "plexctl results that hold a Secret cannot be pickled or copied; use to_dict() and \
-         reveal() explicitly",
-    )
 }

@@ -2,96 +2,78 @@
 //! `LogoutOutcome`.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::client::Client;
-use crate::convert::repr_opt;
+use crate::convert::ToDoor;
+use crate::results::result_class;
 use crate::secret::extract_secret;
 use crate::tokens::RotatedToken;
 
-/// What `Client.logout()` did.
-#[pyclass(frozen, module = "plexctl._plexctl")]
-pub struct LogoutOutcome {
-    inner: plexctl_core::LogoutOutcome,
+result_class! {
+    /// What `Client.logout()` did.
+    pub struct LogoutOutcome from plexctl_core::LogoutOutcome {
+        /// The profile that was cleared, or `None` when there was no active session.
+        profile: Option<String>,
+        /// The session's server, or `None` when there was no active session.
+        server: Option<String>,
+        /// True when the server revoked the token now; false when it was already gone or there
+        /// was no session.
+        revoked: bool,
+    }
+    computed from m {
+        /// Whether there was a session to end.
+        #[pyo3(get)]
+        had_session: bool = m.had_session(),
+        /// The core's line for the outcome, returned by `text()` and `str()`.
+        text: String = m.text(),
+    }
 }
 
 #[pymethods]
 impl LogoutOutcome {
-    /// The profile that was cleared, or `None` when there was no active session.
-    #[getter]
-    fn profile(&self) -> Option<&str> {
-        self.inner.profile.as_deref()
-    }
-
-    /// The session's server, or `None` when there was no active session.
-    #[getter]
-    fn server(&self) -> Option<&str> {
-        self.inner.server.as_deref()
-    }
-
-    /// True when the server revoked the token now; false when it was already gone or there was
-    /// no session.
-    #[getter]
-    fn revoked(&self) -> bool {
-        self.inner.revoked
-    }
-
-    /// Whether there was a session to end.
-    #[getter]
-    fn had_session(&self) -> bool {
-        self.inner.had_session()
-    }
-
     /// The line plexctl prints: `Logged out. Cleared profile "default".` or
     /// `No active session; nothing to do.`
-    fn text(&self) -> String {
-        self.inner.text()
+    fn text(&self) -> &str {
+        &self.text
     }
 
-    /// The JSON summary `{"profile", "server", "revoked"}` as a dict.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("profile", self.inner.profile.as_deref())?;
-        d.set_item("server", self.inner.server.as_deref())?;
-        d.set_item("revoked", self.inner.revoked)?;
-        Ok(d)
-    }
-
-    fn __str__(&self) -> String {
-        self.inner.text()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "LogoutOutcome(profile={}, server={}, revoked={})",
-            repr_opt(self.inner.profile.as_deref()),
-            repr_opt(self.inner.server.as_deref()),
-            if self.inner.revoked { "True" } else { "False" }
-        )
+    fn __str__(&self) -> &str {
+        &self.text
     }
 }
 
-pub(crate) fn store_session(
-    client: &Client,
-    py: Python<'_>,
-    profile: &str,
-    server: &str,
-    token: &Bound<'_, PyAny>,
-    make_default: bool,
-) -> PyResult<()> {
-    let token = extract_secret(token, "token")?;
-    let (profile, server) = (profile.to_owned(), server.to_owned());
-    client.call(py, move |c| {
-        c.store_session(&profile, &server, &token, make_default)
-    })
-}
+#[pymethods]
+impl Client {
+    /// Saves `server` and `token` (a `Secret`, `str` or `bytes`) under `profile` in the config
+    /// file (created 0600 in a 0700 directory), making it the default when `make_default` is set
+    /// or there is no default yet: what a login command calls.
+    #[pyo3(signature = (profile, server, token, *, make_default=false))]
+    fn store_session(
+        &self,
+        py: Python<'_>,
+        profile: &str,
+        server: &str,
+        token: &Bound<'_, PyAny>,
+        make_default: bool,
+    ) -> PyResult<()> {
+        let token = extract_secret(token, "token")?;
+        let (profile, server) = (profile.to_owned(), server.to_owned());
+        self.call(py, move |c| {
+            c.store_session(&profile, &server, &token, make_default)
+        })
+    }
 
-pub(crate) fn logout(client: &Client, py: Python<'_>) -> PyResult<LogoutOutcome> {
-    let inner = client.call(py, |c| c.logout())?;
-    Ok(LogoutOutcome { inner })
-}
+    /// Ends the active session (this client's profile, else the file's default): revokes its
+    /// token on its server, then clears the profile. No session is a no-op; a session the server
+    /// no longer knows (401/404) is cleared too. Every failure keeps the stored credential.
+    fn logout(&self, py: Python<'_>) -> PyResult<LogoutOutcome> {
+        self.call(py, |c| c.logout())?.to_door(py)
+    }
 
-pub(crate) fn rotate_session(client: &Client, py: Python<'_>) -> PyResult<RotatedToken> {
-    let rotated = client.call(py, |c| c.rotate_session())?;
-    RotatedToken::from_core(py, rotated)
+    /// Rotates the token the active profile holds and writes the new plaintext into the profile
+    /// before returning. If the file cannot be written, `SessionNotSavedError.rotated` holds the
+    /// new plaintext.
+    fn rotate_session(&self, py: Python<'_>) -> PyResult<RotatedToken> {
+        self.call(py, |c| c.rotate_session())?.to_door(py)
+    }
 }

@@ -1,7 +1,8 @@
 """Fixtures: the plexsphere emulator as a process for the whole session, and its control API.
 
 tests/python.sh builds the binary and sets PLEXSPHERE_EMULATOR; run by hand, the fixture looks for
-target/debug/plexsphere-emulator.
+plexsphere-emulator under $CARGO_TARGET_DIR/debug (default target/debug). A missing binary fails
+every test that needs it: a skipped emulator test would pass while proving nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def emulator_binary() -> Path | None:
     env = os.environ.get("PLEXSPHERE_EMULATOR")
-    path = Path(env) if env else ROOT / "target" / "debug" / "plexsphere-emulator"
+    target = ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target")
+    path = Path(env) if env else target / "debug" / "plexsphere-emulator"
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
@@ -114,7 +116,10 @@ class Emulator:
 def emulator() -> Iterator[Emulator]:
     binary = emulator_binary()
     if binary is None:
-        pytest.skip("the emulator binary is not built (cargo build -p plexctl-emulator)")
+        pytest.fail(
+            "the emulator binary is not built (cargo build -p plexctl-emulator, or set PLEXSPHERE_EMULATOR)",
+            pytrace=False,
+        )
     proc = subprocess.Popen(
         [str(binary), "--port", "0", "--fast", "--exit-on-stdin-eof"],
         stdin=subprocess.PIPE,

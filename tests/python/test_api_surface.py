@@ -22,6 +22,7 @@ CLASSES = [
     plexctl.RotationTrigger,
     plexctl.RotationPreview,
     plexctl.RotationImpactEdge,
+    plexctl.LogoutOutcome,
 ]
 
 
@@ -73,12 +74,19 @@ def test_every_error_is_a_plexctl_error(cls: type[plexctl.Error]) -> None:
     assert issubclass(cls, plexctl.Error)
     assert issubclass(cls, Exception)
     assert inspect.getdoc(cls)
-    e = cls("message")
+    e = cls("message", kind="api", exit_code=1)
     assert str(e) == "message"
     assert e.message == "message"
     assert isinstance(e.exit_code, int)
+    assert (e.kind, e.exit_code, e.operation) == ("api", 1, None)
     again = pickle.loads(pickle.dumps(e))
     assert type(again) is cls and str(again) == "message"
+    assert (again.kind, again.exit_code) == ("api", 1)
+    # No defaults: the kind and the exit code are the core's, passed by the extension every time.
+    with pytest.raises(TypeError):
+        cls("message")
+    with pytest.raises(TypeError):
+        cls("message", kind="api")
 
 
 def test_hierarchy_by_meaning() -> None:
@@ -87,13 +95,14 @@ def test_hierarchy_by_meaning() -> None:
     assert issubclass(plexctl.RebacDenied, plexctl.PermissionDenied)
     assert issubclass(plexctl.PermissionDenied, plexctl.APIError)
     assert issubclass(plexctl.NodeNotFound, plexctl.APIError)
+    assert issubclass(plexctl.NotProvisioned, plexctl.APIError)
+    assert issubclass(plexctl.TimeoutError, plexctl.TransportError)
+    assert not issubclass(plexctl.TimeoutError, OSError)  # the library's, not the builtin
     for c in (plexctl.MissingCredentialsError, plexctl.InsecureTransportError, plexctl.InsecureConfigError):
         assert issubclass(c, plexctl.CredentialsError)
-    # Defaults follow the taxonomy; raised errors always carry the core's own code.
-    assert plexctl.UsageError("x").exit_code == 2
-    assert plexctl.MissingCredentialsError("x").exit_code == 3
-    assert plexctl.InsecureTransportError("x").exit_code == 3
-    assert plexctl.Error("x").exit_code == 1
-    e = plexctl.APIError("x", status=403, code="c", relation_path=["a", "b"], exit_code=4)
+    # Raised errors carry the core's kind and code; a hand-built one takes them as keywords.
+    e = plexctl.APIError("x", kind="permission_denied", status=403, code="c", relation_path=["a", "b"], exit_code=4)
     assert e.relation_path == ("a", "b")
-    assert (e.status, e.code, e.exit_code) == (403, "c", 4)
+    assert (e.status, e.code, e.exit_code, e.kind) == (403, "c", 4, "permission_denied")
+    again = pickle.loads(pickle.dumps(e))
+    assert (again.status, again.relation_path, again.exit_code, again.kind) == (403, ("a", "b"), 4, "permission_denied")

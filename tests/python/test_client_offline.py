@@ -63,16 +63,16 @@ def client(server: str, **kw: object) -> plexctl.Client:
 
 def test_repr_masks_the_token_and_names_the_source() -> None:
     c = client("http://127.0.0.1:9")
-    assert repr(c) == "Client(server='http://127.0.0.1:9/', token=Secret('psk_dev_****'), token_source='explicit')"
+    assert repr(c) == "Client(server='http://127.0.0.1:9/', token=Secret('psk_dev_****'), credential_source='explicit')"
     assert c.server == "http://127.0.0.1:9/"
-    assert c.token_source == "explicit"
+    assert c.credential_source == "explicit"
 
 
 def test_token_may_be_str_bytes_or_secret() -> None:
     for token in (TOKEN, TOKEN.encode(), bytearray(TOKEN.encode()), plexctl.Secret(TOKEN)):
         c = plexctl.Client("http://127.0.0.1:9", token=token, use_environment=False)
         assert NEEDLE not in repr(c)
-        assert c.token_source == "explicit"
+        assert c.credential_source == "explicit"
 
 
 def test_resolution_order_token_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,17 +80,17 @@ def test_resolution_order_token_file_and_environment(tmp_path: Path, monkeypatch
     monkeypatch.setenv("PLEXSPHERE_URL", "http://127.0.0.1:7")
     monkeypatch.setenv("PLEXCTL_CONFIG", str(tmp_path / "none.yaml"))
     c = plexctl.Client()
-    assert c.token_source == "environment"
+    assert c.credential_source == "environment"
     assert c.server == "http://127.0.0.1:7/"
     f = tmp_path / "token"
     f.write_text(TOKEN + "\n")
     c = plexctl.Client(token_file=f)
-    assert c.token_source == "token_file"
+    assert c.credential_source == "token_file"
     c = plexctl.Client("http://127.0.0.1:8", token=TOKEN, token_file=f)
-    assert c.token_source == "explicit"
+    assert c.credential_source == "explicit"
     assert c.server == "http://127.0.0.1:8/"
     c = plexctl.Client(use_environment=False)
-    assert c.token_source == "none"
+    assert c.credential_source == "none"
     assert c.server is None
 
 
@@ -150,8 +150,8 @@ def test_missing_token_and_server() -> None:
         (lambda c: c.rotate_token("not-a-uuid"), "id"),
         (lambda c: c.rotate_node_keys("not-a-uuid"), "node_id"),
         (lambda c: c.preview_node_key_rotation("x"), "node_id"),
-        (lambda c: c.service_token("svc", "password", client_secret="s"), "grant_type"),
-        (lambda c: c.service_token("", "client_credentials", client_secret="s"), "client_id"),
+        (lambda c: c.mint_service_token("svc", "password", client_secret="s"), "grant_type"),
+        (lambda c: c.mint_service_token("", "client_credentials", client_secret="s"), "client_id"),
     ],
 )
 def test_usage_errors_send_nothing(silent_server: str, call: object, field: str) -> None:
@@ -181,7 +181,7 @@ def test_grant_flag_mismatch_is_refused_before_the_wire(
 ) -> None:
     c = client(silent_server, timeout=5.0)
     with pytest.raises(plexctl.GrantRefused) as info:
-        c.service_token("svc", grant, client_secret=secret, client_assertion=assertion)
+        c.mint_service_token("svc", grant, client_secret=secret, client_assertion=assertion)
     assert info.value.exit_code == 1
     assert "hunter2" not in str(info.value)
     with pytest.raises(plexctl.GrantRefused):
@@ -208,6 +208,8 @@ def test_timeout_is_a_transport_error_and_releases_the_gil(silent_server: str) -
         stop.set()
         counter.join()
     assert info.value.timeout is True
+    assert isinstance(info.value, plexctl.TimeoutError)
+    assert info.value.kind == "timeout"
     assert info.value.exit_code == 1
     assert info.value.operation == "list tokens"
     # The counter thread ran while the call waited: the GIL was released.
@@ -221,6 +223,7 @@ def test_connection_refused_is_a_transport_error() -> None:
     with pytest.raises(plexctl.TransportError) as info:
         client(f"http://127.0.0.1:{port}").list_tokens()
     assert info.value.timeout is False
+    assert type(info.value) is plexctl.TransportError and info.value.kind == "transport"
 
 
 def test_threads_sharing_one_client_run_in_parallel(slow_server: str) -> None:

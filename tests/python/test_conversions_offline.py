@@ -104,9 +104,9 @@ def test_rotation_trigger(stub: plexctl.Client) -> None:
     assert t.already_pending is False and t.state == "pending"
     assert t.requested_at == datetime.datetime(2026, 11, 24, tzinfo=UTC)
     assert t.to_dict() == {"rotation_id": ROT, "peer_id": PEER, "already_pending": False, "node_id": NODE,
-                           "state": "pending", "requested_at": "2026-11-24T00:00:00Z"}
+                           "state": "pending", "requested_at": "2026-11-24T00:00:00+00:00"}
     assert repr(t) == (f"RotationTrigger(rotation_id='{ROT}', peer_id='{PEER}', already_pending=False, "
-                       f"node_id='{NODE}', state='pending', requested_at='2026-11-24T00:00:00Z')")
+                       f"node_id='{NODE}', state='pending', requested_at='2026-11-24T00:00:00+00:00')")
 
 
 def test_rotation_preview(stub: plexctl.Client) -> None:
@@ -123,6 +123,7 @@ def test_key_rotate_errors(stub: plexctl.Client) -> None:
     with pytest.raises(plexctl.NodeNotFound) as nf:
         stub.rotate_node_keys(MISSING)
     assert (nf.value.status, nf.value.code, nf.value.exit_code) == (404, "node_not_found", 4)
+    assert nf.value.kind == "node_not_found"
     with pytest.raises(plexctl.RebacDenied) as denied:
         stub.rotate_node_keys(DENIED)
     e = denied.value
@@ -130,11 +131,12 @@ def test_key_rotate_errors(stub: plexctl.Client) -> None:
     assert e.relation_path == ("node#owner", "org#admin")
     assert e.correlation_id == "corr-123" and "corr-123" in str(e)
     assert e.title == "Forbidden" and e.operation == "key rotate"
+    assert e.kind == "rebac_denied"
 
 
 def test_service_token(stub: plexctl.Client) -> None:
     before = datetime.datetime.now(UTC)
-    t = stub.service_token("svc", "client_credentials", client_secret=plexctl.Secret("hunter2"))
+    t = stub.mint_service_token("svc", "client_credentials", client_secret=plexctl.Secret("hunter2"))
     assert t.access_token.reveal() == ACCESS
     assert (t.token_type, t.expires_in, t.scope) == ("Bearer", 900, "domain:read")
     assert before + datetime.timedelta(seconds=895) < t.expires_at < before + datetime.timedelta(seconds=905)
@@ -152,16 +154,16 @@ def test_rotated_token_and_sunset(stub: plexctl.Client) -> None:
     assert r.rotation_deadline == datetime.datetime(2026, 11, 24, 1, tzinfo=UTC)
     assert r.sunset == r.rotation_deadline and r.sunset_agrees
     assert repr(r) == (f"RotatedToken(id='{TOK}', plaintext=Secret('psk_stage_****'), env_prefix='stage', "
-                       "expires_at='2026-12-24T00:00:00Z', rotation_deadline='2026-11-24T01:00:00Z', "
-                       "sunset='2026-11-24T01:00:00Z')")
+                       "expires_at='2026-12-24T00:00:00+00:00', rotation_deadline='2026-11-24T01:00:00+00:00', "
+                       "sunset='2026-11-24T01:00:00+00:00')")
 
 
 def test_token_summary(stub: plexctl.Client) -> None:
     (s,) = stub.list_tokens()
     assert s.last_used_at == datetime.datetime(2026, 11, 23, 12, 30, tzinfo=UTC)
     assert s.rotated_at is None
-    assert s.to_dict() == {"id": TOK, "env_prefix": "stage", "created_at": "2026-11-01T00:00:00Z",
-                           "expires_at": "2026-12-24T00:00:00Z", "last_used_at": "2026-11-23T12:30:00Z",
+    assert s.to_dict() == {"id": TOK, "env_prefix": "stage", "created_at": "2026-11-01T00:00:00+00:00",
+                           "expires_at": "2026-12-24T00:00:00+00:00", "last_used_at": "2026-11-23T12:30:00+00:00",
                            "rotated_at": None}
 
 
@@ -171,3 +173,22 @@ def test_token_permission_denied(stub: plexctl.Client) -> None:
     e = info.value
     assert type(e) is plexctl.PermissionDenied
     assert (e.status, e.exit_code, e.detail, e.operation) == (403, 4, "nope", "delete token")
+    assert e.kind == "permission_denied"
+
+
+def test_to_dict_is_the_core_serialization_with_secrets_as_objects(stub: plexctl.Client) -> None:
+    """Every timestamp parses with datetime.fromisoformat (Python 3.9's too), ids are strings,
+    and a secret is its Secret object, never its value."""
+    r = stub.rotate_token(TOK)
+    d = r.to_dict()
+    assert list(d) == ["id", "plaintext", "env_prefix", "expires_at", "rotation_deadline", "sunset"]
+    assert d["plaintext"] is r.plaintext
+    for key in ("expires_at", "rotation_deadline", "sunset"):
+        assert datetime.datetime.fromisoformat(d[key]) == getattr(r, key)
+    assert PLAINTEXT not in json.dumps(d, default=str)
+    t = stub.mint_service_token("svc", "client_credentials", client_secret="hunter2")
+    d = t.to_dict()
+    assert list(d) == ["access_token", "token_type", "expires_in", "scope", "expires_at"]
+    assert d["access_token"] is t.access_token
+    assert datetime.datetime.fromisoformat(d["expires_at"]) == t.expires_at
+    assert ACCESS not in json.dumps(d, default=str) and ACCESS not in repr(t)

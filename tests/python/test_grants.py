@@ -32,7 +32,7 @@ def anonymous(emu: Emulator) -> plexctl.Client:
 
 
 def test_client_credentials_mints_a_working_token(emu: Emulator, ids: tuple[str, str]) -> None:
-    minted = anonymous(emu).service_token(
+    minted = anonymous(emu).mint_service_token(
         ids[0], "client_credentials", client_secret=plexctl.Secret(SECRET), scope="domain:read"
     )
     assert isinstance(minted, plexctl.ServiceToken)
@@ -52,14 +52,14 @@ def test_client_credentials_mints_a_working_token(emu: Emulator, ids: tuple[str,
 
 def test_jwt_bearer_mints_a_working_token(emu: Emulator, ids: tuple[str, str]) -> None:
     assertion = emu.sign_assertion(SUBJECT, aud=emu.audience or None)
-    minted = anonymous(emu).service_token(ids[1], JWT_BEARER, client_assertion=assertion)
+    minted = anonymous(emu).mint_service_token(ids[1], JWT_BEARER, client_assertion=assertion)
     emu.client(token=minted.access_token).list_tokens()
 
 
 def test_wrong_secret_is_an_api_error_without_the_secret(emu: Emulator, ids: tuple[str, str]) -> None:
     wrong = "hunter2-wrong-secret"
     with pytest.raises(plexctl.APIError) as info:
-        anonymous(emu).service_token(ids[0], "client_credentials", client_secret=wrong)
+        anonymous(emu).mint_service_token(ids[0], "client_credentials", client_secret=wrong)
     e = info.value
     assert e.status == 401
     assert e.code == "invalid_client"
@@ -72,7 +72,7 @@ def test_wrong_secret_is_an_api_error_without_the_secret(emu: Emulator, ids: tup
 def test_forged_assertion_is_refused(emu: Emulator, ids: tuple[str, str]) -> None:
     forged = emu.sign_assertion(SUBJECT, aud=emu.audience or None, forged=True)
     with pytest.raises(plexctl.APIError) as info:
-        anonymous(emu).service_token(ids[1], JWT_BEARER, client_assertion=plexctl.Secret(forged))
+        anonymous(emu).mint_service_token(ids[1], JWT_BEARER, client_assertion=plexctl.Secret(forged))
     assert info.value.status == 401
     assert info.value.exit_code == 1
     assert forged not in str(info.value)
@@ -83,10 +83,11 @@ def test_not_provisioned_is_exit_code_1(emu: Emulator, ids: tuple[str, str]) -> 
     try:
         assertion = emu.sign_assertion(SUBJECT, aud=emu.audience or None)
         with pytest.raises(plexctl.APIError) as info:
-            anonymous(emu).service_token(ids[1], JWT_BEARER, client_assertion=assertion)
+            anonymous(emu).mint_service_token(ids[1], JWT_BEARER, client_assertion=assertion)
         assert info.value.status == 501
         assert info.value.exit_code == 1
         assert "not provisioned" in str(info.value)
+        assert isinstance(info.value, plexctl.NotProvisioned) and info.value.kind == "not_provisioned"
     finally:
         emu.config(jwt_bearer_provisioned=True)
 
@@ -94,7 +95,7 @@ def test_not_provisioned_is_exit_code_1(emu: Emulator, ids: tuple[str, str]) -> 
 def test_flag_mismatch_sends_nothing(emu: Emulator, ids: tuple[str, str]) -> None:
     before = emu.requests()
     with pytest.raises(plexctl.GrantRefused) as info:
-        anonymous(emu).service_token(ids[1], JWT_BEARER, client_secret=SECRET)
+        anonymous(emu).mint_service_token(ids[1], JWT_BEARER, client_secret=SECRET)
     assert str(info.value) == f"--client-secret must not be set for grant_type={JWT_BEARER}"
     assert SECRET not in str(info.value)
     assert emu.requests() == before

@@ -105,6 +105,7 @@ def test_not_provisioned_is_exit_code_1(client: plexctl.Client, emu: Emulator) -
         assert info.value.status == 501
         assert info.value.exit_code == 1
         assert "not provisioned" in str(info.value)
+        assert isinstance(info.value, plexctl.NotProvisioned) and info.value.kind == "not_provisioned"
     finally:
         emu.config(key_rotate_provisioned=True)
 

@@ -30,7 +30,7 @@ def test_store_then_logout(emu: Emulator, tmp_path: Path) -> None:
     token = store(emu, config)
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     client = session_client(config)
-    assert client.token_source == "profile"
+    assert client.credential_source == "profile"
     client.list_tokens()
     out = client.logout()
     assert out.text() == 'Logged out. Cleared profile "default".'

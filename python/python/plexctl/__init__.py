@@ -13,9 +13,10 @@ node mesh-key rotation (trigger and preview), and the stored session (store, rot
         hand_over(plaintext.reveal())
 
 Every secret is a :class:`Secret` (masked in ``repr``/``str``, wiped on exit from a ``with``
-block, on ``wipe()`` and when collected); every error is a :class:`plexctl.Error` with the
-taxonomy's ``exit_code``. The Rust extension releases the GIL during each network call, so threads
-sharing one :class:`Client` run their requests in parallel.
+block, on ``wipe()`` and when collected); every error is a :class:`plexctl.Error` whose class is
+chosen by the core's error ``kind`` and which carries the core's ``exit_code``. The Rust extension
+releases the GIL during each network call, so threads sharing one :class:`Client` run their
+requests in parallel.
 """
 
 from plexctl._plexctl import (
@@ -42,11 +43,13 @@ from plexctl.errors import (
     InsecureTransportError,
     MissingCredentialsError,
     NodeNotFound,
+    NotProvisioned,
     PermissionDenied,
     RebacDenied,
     ResponseError,
     SessionNotSavedError,
     SetupError,
+    TimeoutError,
     TransportError,
     UsageError,
 )
@@ -80,10 +83,12 @@ __all__ = [
     "ConfigError",
     "SetupError",
     "TransportError",
+    "TimeoutError",
     "ResponseError",
     "APIError",
     "PermissionDenied",
     "RebacDenied",
     "NodeNotFound",
+    "NotProvisioned",
     "SessionNotSavedError",
 ]

@@ -8,6 +8,8 @@ from typing import Any, NoReturn, final
 
 from typing_extensions import Self
 
+from plexctl.errors import Error
+
 __version__: str
 __all__ = [
     "Client",
@@ -90,7 +92,7 @@ class Client:
     def server(self) -> str | None:
         """The resolved server URL, or ``None``."""
     @property
-    def token_source(self) -> str:
+    def credential_source(self) -> str:
         """``"explicit"``, ``"token_file"``, ``"environment"``, ``"profile"`` or ``"none"``."""
     def issue_token(
         self,
@@ -106,7 +108,7 @@ class Client:
         """Revokes a token at once."""
     def rotate_token(self, id: str | uuid.UUID) -> RotatedToken:
         """Rotates a token: the new plaintext, shown exactly once."""
-    def service_token(
+    def mint_service_token(
         self,
         client_id: str,
         grant_type: str,
@@ -166,6 +168,9 @@ class TokenSummary:
     def rotated_at(self) -> datetime.datetime | None: ...
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ids and times as strings)."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
 
 @final
 class RotatedToken:
@@ -249,6 +254,9 @@ class RotationTrigger:
     def requested_at(self) -> datetime.datetime | None: ...
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ids and times as strings)."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
 
 @final
 class RotationImpactEdge:
@@ -262,6 +270,9 @@ class RotationImpactEdge:
     def current_wrap_key_version(self) -> int: ...
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
 
 @final
 class RotationPreview:
@@ -281,6 +292,9 @@ class RotationPreview:
     def estimated_duration_seconds(self) -> int: ...
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ids as strings, edges as dicts)."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
 
 @final
 class LogoutOutcome:
@@ -298,3 +312,9 @@ class LogoutOutcome:
         """The line plexctl prints."""
     def to_dict(self) -> dict[str, Any]:
         """The JSON summary: profile, server, revoked."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+def _error_kinds() -> list[tuple[str, int, type[Error]]]:
+    """Every error kind of the core as ``(name, exit_code, class)``: the kind → class table."""

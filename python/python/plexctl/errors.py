@@ -1,29 +1,42 @@
 """The exceptions plexctl raises.
 
 Every one derives from :class:`Error`, so ``except plexctl.Error`` catches everything the library
-raises. Each carries ``exit_code``, the code of the libplexctl exit-code taxonomy (0 ok, 1 runtime,
-2 usage, 3 credentials, 4 denied / not found, 77 key-rotate ReBAC denial), decided by the Rust core:
-a CLI can ``sys.exit(err.exit_code)``.
+raises. The Rust core decides what an error means and what a program exits with; this module only
+names the meanings. Each exception carries:
+
+- ``kind``: the core's error kind, a stable snake_case name a program can branch on
+  (``"usage"``, ``"rebac_denied"``, ...); the class is chosen by it, one class per kind;
+- ``exit_code``: the core's exit code for that kind (0 ok, 1 runtime, 2 usage, 3 credentials,
+  4 denied / not found, 77 key-rotate ReBAC denial): a CLI can ``sys.exit(err.exit_code)``.
 
 ::
 
-    Error                                   exit_code from the core (1 unless a subclass says)
-    ├── UsageError (also ValueError)        2: a missing or malformed input; nothing was sent
-    ├── GrantRefused (also ValueError)      1: service-grant flag mismatch; nothing was sent
-    ├── CredentialsError                    3
-    │   ├── MissingCredentialsError         no token or server resolved
-    │   ├── InsecureTransportError          http:// to a host that is not loopback
-    │   └── InsecureConfigError             config file wider than 0600
-    ├── ConfigError                         1: config file unreadable, unparsable, unwritable
-    ├── SetupError                          1: bad CA bundle, TLS set-up
-    ├── TransportError                      1: connection failed, dropped, or timed out (.timeout)
-    ├── ResponseError                       1: a 2xx body that does not parse (or exceeds the cap)
-    ├── SessionNotSavedError                1: a stored session was rotated but not saved (.rotated)
-    └── APIError                            a non-2xx answer (.status, .code, .title, ...)
-        ├── PermissionDenied                4: 403 on tokens / logout
-        │   └── RebacDenied                 77: 403 on key rotate
-        └── NodeNotFound                    4: key rotate 404 node_not_found
+    class                                   kind                 exit_code
+    Error                                   (base of all)
+    ├── UsageError (also ValueError)        usage                2   nothing was sent (.field)
+    ├── GrantRefused (also ValueError)      refused              1   service-grant flag mismatch
+    ├── CredentialsError                    (group)
+    │   ├── MissingCredentialsError         missing_credentials  3   no token / server (.what)
+    │   ├── InsecureTransportError          insecure_transport   3   http:// to a non-loopback host
+    │   └── InsecureConfigError             insecure_config      3   config file wider than 0600
+    ├── ConfigError                         config               1   config file unreadable/unwritable
+    ├── SetupError                          setup                1   bad CA bundle, TLS set-up
+    ├── TransportError                      transport            1   connection failed or dropped
+    │   └── TimeoutError                    timeout              1   the call's deadline passed
+    ├── ResponseError                       decode               1   a 2xx body that does not parse
+    ├── SessionNotSavedError                session_not_saved    1   rotated but not saved (.rotated)
+    └── APIError                            api                  1   any other non-2xx (.status, ...)
+        ├── PermissionDenied                permission_denied    4   403 on tokens / grants / logout
+        │   └── RebacDenied                 rebac_denied         77  403 on key rotate
+        ├── NodeNotFound                    node_not_found       4   key rotate: 404 node_not_found
+        └── NotProvisioned                  not_provisioned      1   501: not provisioned
 
+The kind → class table lives in the extension (``python/src/errors.rs``); the exit codes in the
+core. ``plexctl.TimeoutError`` is this library's, not the builtin ``TimeoutError``.
+
+Constructors: ``Cls(message, *, kind, exit_code, operation=None, <the class's own fields>)``.
+``kind`` and ``exit_code`` are required keywords with no defaults, because the library always
+passes the core's; code that raises a plexctl error itself (a test double, say) passes them too.
 The messages come from the core's ``Display`` and never contain a secret. These are plain Python
 classes (the Rust extension raises them), so they pickle and subclass like any exception.
 """
@@ -43,11 +56,13 @@ __all__ = [
     "ConfigError",
     "SetupError",
     "TransportError",
+    "TimeoutError",
     "ResponseError",
     "APIError",
     "PermissionDenied",
     "RebacDenied",
     "NodeNotFound",
+    "NotProvisioned",
     "SessionNotSavedError",
 ]
 
@@ -55,15 +70,18 @@ __all__ = [
 class Error(Exception):
     """Base class of every plexctl error.
 
-    ``exit_code`` is the taxonomy's exit code, ``operation`` the API operation that failed (``"issue
-    token"``, ``"key rotate"``, ...) or ``None`` when the error came before any operation.
+    ``kind`` is the core's error kind (a snake_case name), ``exit_code`` the core's exit code for
+    it, ``operation`` the API operation that failed (``"issue token"``, ``"key rotate"``, ...) or
+    ``None`` when the error came before any operation.
     """
 
+    kind: str
     exit_code: int
     operation: Optional[str]
 
-    def __init__(self, message: str = "", *, exit_code: int = 1, operation: Optional[str] = None) -> None:
+    def __init__(self, message: str, *, kind: str, exit_code: int, operation: Optional[str] = None) -> None:
         super().__init__(message)
+        self.kind = kind
         self.exit_code = exit_code
         self.operation = operation
 
@@ -72,9 +90,19 @@ class Error(Exception):
         """The error message (the same as ``str(err)``)."""
         return str(self.args[0]) if self.args else ""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The fields are keyword-only, so unpickling must not call __init__ with the message
+        # alone: rebuild the bare exception, then restore its attributes.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[Error], args: tuple[Any, ...]) -> Error:
+    """Unpickles an error without calling ``__init__``; pickle then restores its attributes."""
+    return cls.__new__(cls, *args)
+
 
 class UsageError(Error, ValueError):
-    """A required input is missing or malformed (exit code 2); no request was sent.
+    """A required input is missing or malformed (kind ``usage``); no request was sent.
 
     ``field`` names the input in the API's words (``identity_ref``, ``env_prefix``, ``ttl``,
     ``id``, ``node_id``, ``grant_type``, ...) when the core knows it.
@@ -84,18 +112,19 @@ class UsageError(Error, ValueError):
 
     def __init__(
         self,
-        message: str = "",
+        message: str,
         *,
-        exit_code: int = 2,
+        kind: str,
+        exit_code: int,
         operation: Optional[str] = None,
         field: Optional[str] = None,
     ) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.field = field
 
 
 class GrantRefused(Error, ValueError):
-    """The service-token grant's inputs do not fit its grant type (exit code 1, as plexctl does).
+    """The service-token grant's inputs do not fit its grant type (kind ``refused``).
 
     A client secret with jwt-bearer, an assertion with client_credentials, both, or neither.
     Nothing was sent.
@@ -103,47 +132,50 @@ class GrantRefused(Error, ValueError):
 
 
 class CredentialsError(Error):
-    """Missing or insecure credentials or configuration (exit code 3)."""
-
-    def __init__(self, message: str = "", *, exit_code: int = 3, operation: Optional[str] = None) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+    """Missing or insecure credentials or configuration: the group of the three kinds below."""
 
 
 class MissingCredentialsError(CredentialsError):
-    """No token (or no server) could be resolved; ``what`` is ``"token"`` or ``"server"``."""
+    """No token (or no server) could be resolved (kind ``missing_credentials``); ``what`` is
+    ``"token"`` or ``"server"``."""
 
     what: Optional[str]
 
     def __init__(
         self,
-        message: str = "",
+        message: str,
         *,
-        exit_code: int = 3,
+        kind: str,
+        exit_code: int,
         operation: Optional[str] = None,
         what: Optional[str] = None,
     ) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.what = what
 
 
 class InsecureTransportError(CredentialsError):
-    """Plain ``http://`` to a host that is not loopback, without ``allow_insecure_http=True``."""
+    """Plain ``http://`` to a host that is not loopback, without ``allow_insecure_http=True``
+    (kind ``insecure_transport``)."""
 
 
 class InsecureConfigError(CredentialsError):
-    """The config file is readable or writable by others than its owner; it was not read."""
+    """The config file is readable or writable by others than its owner; it was not read (kind
+    ``insecure_config``)."""
 
 
 class ConfigError(Error):
-    """The config file could not be read, parsed, locked or written (exit code 1)."""
+    """The config file could not be read, parsed, locked or written (kind ``config``)."""
 
 
 class SetupError(Error):
-    """The client could not be configured: an unreadable or invalid CA bundle, TLS set-up."""
+    """The client could not be configured: an unreadable or invalid CA bundle, TLS set-up (kind
+    ``setup``)."""
 
 
 class TransportError(Error):
-    """The request did not complete: connection refused or dropped, TLS failure, or a timeout.
+    """The request did not complete: connection refused or dropped, TLS failure (kind
+    ``transport``), or a timeout (:class:`TimeoutError`, kind ``timeout``).
 
     ``timeout`` is true when a timeout expired.
     """
@@ -152,22 +184,31 @@ class TransportError(Error):
 
     def __init__(
         self,
-        message: str = "",
+        message: str,
         *,
-        exit_code: int = 1,
+        kind: str,
+        exit_code: int,
         operation: Optional[str] = None,
         timeout: bool = False,
     ) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.timeout = timeout
 
 
+class TimeoutError(TransportError):  # noqa: A001 - plexctl.TimeoutError, named for its kind
+    """The call's deadline passed before the answer was complete (kind ``timeout``).
+
+    Not the builtin ``TimeoutError``: catch ``plexctl.TimeoutError`` (or ``plexctl.TransportError``).
+    """
+
+
 class ResponseError(Error):
-    """A 2xx answer whose body does not have the documented shape, or exceeds the size cap."""
+    """A 2xx answer whose body does not have the documented shape, or exceeds the size cap (kind
+    ``decode``)."""
 
 
 class APIError(Error):
-    """The server answered with a non-2xx status.
+    """The server answered with a non-2xx status (kind ``api``, or a subclass's kind).
 
     The fields come from the RFC 9457 problem body when there was one (``None`` otherwise);
     ``body_excerpt`` describes a body that was not a problem (a proxy's HTML 502, say).
@@ -186,9 +227,10 @@ class APIError(Error):
 
     def __init__(
         self,
-        message: str = "",
+        message: str,
         *,
-        exit_code: int = 1,
+        kind: str,
+        exit_code: int,
         operation: Optional[str] = None,
         status: int = 0,
         code: Optional[str] = None,
@@ -201,7 +243,7 @@ class APIError(Error):
         relation_path: Sequence[str] = (),
         body_excerpt: Optional[str] = None,
     ) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.status = status
         self.code = code
         self.title = title
@@ -215,23 +257,27 @@ class APIError(Error):
 
 
 class PermissionDenied(APIError):
-    """403: the caller may not do this (exit code 4 on tokens and logout)."""
+    """403: the caller may not do this (kind ``permission_denied``, on tokens, grants and logout)."""
 
 
 class RebacDenied(PermissionDenied):
-    """403 from the ReBAC authorizer on key rotate (exit code 77).
+    """403 from the ReBAC authorizer on key rotate (kind ``rebac_denied``).
 
     ``reason``, ``relation_path`` and ``correlation_id`` explain the denial when the server sent them.
     """
 
 
 class NodeNotFound(APIError):
-    """Key rotate: 404 ``node_not_found`` (exit code 4)."""
+    """Key rotate: 404 ``node_not_found`` (kind ``node_not_found``)."""
+
+
+class NotProvisioned(APIError):
+    """501: the server has not provisioned this operation (kind ``not_provisioned``)."""
 
 
 class SessionNotSavedError(Error):
     """``Client.rotate_session()`` rotated the stored token but could not write the config file
-    (exit code 1).
+    (kind ``session_not_saved``).
 
     The new plaintext is not lost: ``rotated`` is the :class:`plexctl.RotatedToken` (its
     ``plaintext`` a masked :class:`plexctl.Secret`); store it. The old plaintext keeps working until
@@ -242,11 +288,12 @@ class SessionNotSavedError(Error):
 
     def __init__(
         self,
-        message: str = "",
+        message: str,
         *,
-        exit_code: int = 1,
+        kind: str,
+        exit_code: int,
         operation: Optional[str] = None,
         rotated: Any = None,
     ) -> None:
-        super().__init__(message, exit_code=exit_code, operation=operation)
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.rotated = rotated
