@@ -31,9 +31,15 @@ impl Client {
         F: FnOnce(&plexctl_core::Client) -> plexctl_core::Result<T> + Send,
     {
         let inner = &self.inner;
-        let result = py.detach(|| f(inner));
+        // A panic must not escape as pyo3's PanicException (a BaseException that `except
+        // plexctl.Error` misses): it becomes the `internal` kind.
+        let result =
+            py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(inner))));
         py.check_signals()?;
-        result.map_err(|e| Error(e).into())
+        match result {
+            Ok(result) => result.map_err(|e| Error(e).into()),
+            Err(_) => Err(crate::errors::internal(py)),
+        }
     }
 }
 
@@ -58,6 +64,7 @@ impl Client {
         user_agent=None,
         allow_insecure_http=false,
         max_response_bytes=None,
+        retries=None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -75,6 +82,7 @@ impl Client {
         user_agent: Option<String>,
         allow_insecure_http: bool,
         max_response_bytes: Option<usize>,
+        retries: Option<u32>,
     ) -> PyResult<Self> {
         let mut b = plexctl_core::Client::builder()
             .use_environment(use_environment)
@@ -111,6 +119,9 @@ impl Client {
         }
         if let Some(n) = max_response_bytes {
             b = b.max_response_bytes(n);
+        }
+        if let Some(n) = retries {
+            b = b.retries(n);
         }
         // build() may read a token file or the config file (and wait on its lock).
         let inner = py.detach(|| b.build()).map_err(Error)?;

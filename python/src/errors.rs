@@ -74,6 +74,7 @@ kind_table! {
     SessionNotSaved => SessionNotSavedError,
     Config => ConfigError,
     Setup => SetupError,
+    Internal => InternalError,
 }
 
 /// `_plexctl._error_kinds()`: every kind the core has, as `(name, exit_code, class)`, from the
@@ -81,7 +82,8 @@ kind_table! {
 #[pyfunction(name = "_error_kinds")]
 pub(crate) fn error_kinds(py: Python<'_>) -> Vec<(&'static str, i32, Bound<'_, PyType>)> {
     ErrorKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|k| (k.as_str(), k.exit_code().code(), class(py, k)))
         .collect()
 }
@@ -99,7 +101,20 @@ fn fields(py: Python<'_>, e: CoreError, kw: &Bound<'_, PyDict>) -> PyResult<()> 
             kw.set_item("operation", operation.name())?;
             kw.set_item("timeout", timeout)?;
         }
-        CoreError::Decode { operation, .. } => kw.set_item("operation", operation.name())?,
+        CoreError::Decode {
+            operation,
+            recovered,
+            ..
+        } => {
+            kw.set_item("operation", operation.name())?;
+            // A minted plaintext must reach the caller: it rides on the exception as a Secret.
+            if let Some(recovered) = recovered {
+                let recovered = *recovered;
+                kw.set_item("token_id", recovered.id)?;
+                let plaintext = Py::new(py, crate::secret::Secret::wrap(recovered.plaintext))?;
+                kw.set_item("plaintext", plaintext)?;
+            }
+        }
         CoreError::Api(api) => {
             kw.set_item("operation", api.operation.name())?;
             kw.set_item("status", api.status)?;
@@ -137,6 +152,25 @@ fn to_pyerr(py: Python<'_>, e: CoreError) -> PyResult<PyErr> {
     Ok(PyErr::from_value(instance))
 }
 
+/// The exception for a panic caught at the door's boundary: kind `internal`, never a panic
+/// payload in the message.
+pub(crate) fn internal(py: Python<'_>) -> PyErr {
+    let kind = ErrorKind::Internal;
+    let raised = (|| {
+        let kw = PyDict::new(py);
+        kw.set_item("kind", kind.as_str())?;
+        kw.set_item("exit_code", kind.exit_code().code())?;
+        class(py, kind).call(
+            ("internal error: the library panicked; please report it",),
+            Some(&kw),
+        )
+    })();
+    match raised {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(import_failure) => import_failure,
+    }
+}
+
 impl From<Error> for PyErr {
     fn from(Error(e): Error) -> PyErr {
         // Raised from methods that hold the GIL, so attaching is free; if `plexctl.errors` cannot
@@ -155,7 +189,8 @@ mod tests {
     #[test]
     fn every_kind_has_a_class_of_its_own() {
         let names: Vec<_> = ErrorKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|k| class_name(k).unwrap_or_else(|| panic!("no class for kind {k}")))
             .collect();
         let distinct: HashSet<_> = names.iter().collect();
@@ -250,12 +285,18 @@ mod tests {
             (ErrorKind::NotProvisioned, "NotProvisioned"),
             (ErrorKind::Api, "APIError"),
             (ErrorKind::SessionNotSaved, "SessionNotSavedError"),
+            // Only a panic caught at the boundary (client.rs `call`) produces it.
+            (ErrorKind::Internal, "InternalError"),
         ];
         for (kind, class) in answered {
             assert_eq!(class_name(kind), Some(class));
             kinds.insert(kind.as_str());
         }
-        let all: BTreeSet<_> = ErrorKind::ALL.into_iter().map(ErrorKind::as_str).collect();
+        let all: BTreeSet<_> = ErrorKind::ALL
+            .iter()
+            .copied()
+            .map(ErrorKind::as_str)
+            .collect();
         assert_eq!(kinds, all, "every kind is covered");
     }
 }

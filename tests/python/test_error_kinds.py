@@ -143,8 +143,13 @@ TRIGGERS: dict[str, Callable[[Emulator, Path], object]] = {
 }
 
 
+# A panic caught at the boundary: no input can cause one, so it has no trigger here (the Rust unit
+# tests of the extension raise it).
+UNTRIGGERABLE = {"internal"}
+
+
 def test_every_kind_has_a_trigger() -> None:
-    assert set(TRIGGERS) == set(CLASS)
+    assert set(TRIGGERS) | UNTRIGGERABLE == set(CLASS)
 
 
 @pytest.mark.parametrize("kind", sorted(TRIGGERS))

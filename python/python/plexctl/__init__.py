@@ -44,6 +44,7 @@ from plexctl.errors import (
     MissingCredentialsError,
     NodeNotFound,
     NotProvisioned,
+    InternalError,
     PermissionDenied,
     RebacDenied,
     ResponseError,
@@ -90,5 +91,6 @@ __all__ = [
     "RebacDenied",
     "NodeNotFound",
     "NotProvisioned",
+    "InternalError",
     "SessionNotSavedError",
 ]

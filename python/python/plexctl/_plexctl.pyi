@@ -87,6 +87,7 @@ class Client:
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
+        retries: int | None = None,
     ) -> Self: ...
     @property
     def server(self) -> str | None:

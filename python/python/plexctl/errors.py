@@ -24,7 +24,10 @@ names the meanings. Each exception carries:
     ├── TransportError                      transport            1   connection failed or dropped
     │   └── TimeoutError                    timeout              1   the call's deadline passed
     ├── ResponseError                       decode               1   a 2xx body that does not parse
+    │                                                                (.plaintext, .token_id when an
+    │                                                                issue/rotate answer held one)
     ├── SessionNotSavedError                session_not_saved    1   rotated but not saved (.rotated)
+    ├── InternalError                       internal             1   a bug: the library panicked
     └── APIError                            api                  1   any other non-2xx (.status, ...)
         ├── PermissionDenied                permission_denied    4   403 on tokens / grants / logout
         │   └── RebacDenied                 rebac_denied         77  403 on key rotate
@@ -64,6 +67,7 @@ __all__ = [
     "NodeNotFound",
     "NotProvisioned",
     "SessionNotSavedError",
+    "InternalError",
 ]
 
 
@@ -204,7 +208,30 @@ class TimeoutError(TransportError):  # noqa: A001 - plexctl.TimeoutError, named 
 
 class ResponseError(Error):
     """A 2xx answer whose body does not have the documented shape, or exceeds the size cap (kind
-    ``decode``)."""
+    ``decode``).
+
+    An issue or rotate answer that held the new plaintext but was otherwise malformed still minted
+    a live token on the server: ``plaintext`` is then that plaintext (a masked
+    :class:`plexctl.Secret`; store or show it) and ``token_id`` its id when readable; both are
+    ``None`` otherwise. ``Client.rotate_session()`` has already written it into the profile.
+    """
+
+    plaintext: Any
+    token_id: Any
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        exit_code: int,
+        operation: Optional[str] = None,
+        plaintext: Any = None,
+        token_id: Any = None,
+    ) -> None:
+        super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
+        self.plaintext = plaintext
+        self.token_id = token_id
 
 
 class APIError(Error):
@@ -297,3 +324,8 @@ class SessionNotSavedError(Error):
     ) -> None:
         super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.rotated = rotated
+
+
+class InternalError(Error):
+    """A bug in the library (kind ``internal``): it panicked, and the panic was caught at the
+    boundary instead of escaping as a ``BaseException``. Please report it."""
