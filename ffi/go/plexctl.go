@@ -1,16 +1,37 @@
-// Package plexctl wraps libplexctl, the C ABI of the plexsphere v1 auth client, for Go through cgo.
+// Package plexctl is the Go door of libplexctl: a cgo wrapper over its C ABI (include/plexctl.h),
+// the client of the plexsphere v1 auth API.
+//
+// # Module path
+//
+// The module is example.invalid/libplexctl/ffi/go: the project's declared home (the Cargo
+// workspace's repository, https://example.invalid/libplexctl) plus this directory, the layout Go
+// expects for a module in a subdirectory of its repository. Releases are tagged ffi/go/vX.Y.Z in
+// step with the library's version. The package name is plexctl:
+//
+//	import plexctl "example.invalid/libplexctl/ffi/go"
+//
+// When the project gets a real host, the module path changes with it (one line in go.mod).
+//
+// # Building
+//
+// The package links -lplexctl and includes plexctl.h. Inside this repository the header is found
+// relative to the package; the library's location comes from the environment, e.g. after
+// `cargo build -p plexctl-ffi`:
+//
+//	CGO_LDFLAGS="-L$TARGET/debug -Wl,-rpath,$TARGET/debug" go test ./...
+//
+// (tests/ffi.sh does exactly this). Outside the repository set CGO_CFLAGS=-I<dir of plexctl.h>
+// as well, or install the library with scripts/install-ffi.sh.
 //
 // Errors are *Error values carrying the plexctl exit code, so a command can os.Exit(err.ExitCode).
 // Secrets (token plaintexts, access tokens) are returned as []byte that the caller can wipe with
 // Wipe or clear(); they never become Go strings, which cannot be wiped. The C library wipes its own
 // copies when the result handles are freed, which this package does before returning.
-//
-// Build: `cargo build -p plexctl-ffi` first; the cgo directives link target/debug/libplexctl.a.
 package plexctl
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/debug/libplexctl.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
+#cgo LDFLAGS: -lplexctl
 #include <stdlib.h>
 #include "plexctl.h"
 */
