@@ -1,5 +1,6 @@
 // Package plexctl is the Go door of libplexctl: a cgo wrapper over its C ABI (include/plexctl.h),
-// the client of the plexsphere v1 auth API.
+// the client of the plexsphere v1 auth API. The model lives in the Rust core; this package only
+// crosses the boundary, so every meaning (exit code, error kind, field) comes from the library.
 //
 // # Module path
 //
@@ -23,10 +24,23 @@
 // (tests/ffi.sh does exactly this). Outside the repository set CGO_CFLAGS=-I<dir of plexctl.h>
 // as well, or install the library with scripts/install-ffi.sh.
 //
-// Errors are *Error values carrying the plexctl exit code, so a command can os.Exit(err.ExitCode).
-// Secrets (token plaintexts, access tokens) are returned as []byte that the caller can wipe with
-// Wipe or clear(); they never become Go strings, which cannot be wiped. The C library wipes its own
-// copies when the result handles are freed, which this package does before returning.
+// # Errors
+//
+// Every failure is an *Error. Kind says what it means (core's ErrorKind, one constant per
+// PLEXCTL_ERROR_KIND_* value, named by the library); ExitCode is the plexctl exit code, so a
+// command can os.Exit(e.ExitCode). Branch on Kind, not on the HTTP status or the Problem code.
+//
+// # Secrets
+//
+// Token plaintexts and access tokens are returned as []byte the caller can wipe with Wipe (or
+// clear); they never become Go strings, which cannot be wiped. Secret inputs are []byte the library
+// copies at once into buffers it wipes. The library wipes its own copies when the result handles
+// are freed, which this package does before returning.
+//
+// # Handles
+//
+// A Client is safe for concurrent use. Close is the contract (idempotent, waits for
+// calls in flight); a garbage-collection cleanup only backstops a forgotten Close.
 package plexctl
 
 /*
@@ -34,40 +48,171 @@ package plexctl
 #cgo LDFLAGS: -lplexctl
 #include <stdlib.h>
 #include "plexctl.h"
+
+// The calling thread's last error, read in one C call. Call it on the OS thread that ran the
+// failed operation (the Go side holds runtime.LockOSThread across both); its strings are borrowed
+// until the next fallible call on that thread.
+typedef struct {
+	uint32_t kind;
+	int32_t http_status;
+	const char *message;
+	const char *code;
+	const char *correlation_id;
+} goplexctl_error;
+
+static goplexctl_error goplexctl_last_error(void) {
+	goplexctl_error e;
+	e.kind = plexctl_last_error_kind();
+	e.http_status = plexctl_last_error_http_status();
+	e.message = plexctl_last_error_message();
+	e.code = plexctl_last_error_code();
+	e.correlation_id = plexctl_last_error_correlation_id();
+	return e;
+}
 */
 import "C"
 
 import (
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
 )
 
-// Exit codes of the plexctl taxonomy.
+// Exit codes of the plexctl taxonomy: the C plexctl_status values, generated from core's table.
 const (
-	ExitOK          = 0
-	ExitRuntime     = 1
-	ExitUsage       = 2
-	ExitCredentials = 3
-	ExitDenied      = 4
-	ExitRebacDenied = 77
+	ExitOK          = C.PLEXCTL_STATUS_OK
+	ExitRuntime     = C.PLEXCTL_STATUS_RUNTIME
+	ExitUsage       = C.PLEXCTL_STATUS_USAGE
+	ExitCredentials = C.PLEXCTL_STATUS_CREDENTIALS
+	ExitDenied      = C.PLEXCTL_STATUS_DENIED
+	ExitRebacDenied = C.PLEXCTL_STATUS_REBAC_DENIED
 )
+
+// ErrorKind is what an error means: core's ErrorKind, one constant per PLEXCTL_ERROR_KIND_*
+// value of the header. String returns the library's stable snake_case name.
+type ErrorKind uint32
+
+// The error kinds. The exit code follows from the kind alone (see the header's comments).
+const (
+	ErrorKindUsage              ErrorKind = C.PLEXCTL_ERROR_KIND_USAGE               // bad input; nothing sent (2)
+	ErrorKindMissingCredentials ErrorKind = C.PLEXCTL_ERROR_KIND_MISSING_CREDENTIALS // no token or server (3)
+	ErrorKindInsecureTransport  ErrorKind = C.PLEXCTL_ERROR_KIND_INSECURE_TRANSPORT  // http:// off loopback (3)
+	ErrorKindInsecureConfig     ErrorKind = C.PLEXCTL_ERROR_KIND_INSECURE_CONFIG     // config not private (3)
+	ErrorKindPermissionDenied   ErrorKind = C.PLEXCTL_ERROR_KIND_PERMISSION_DENIED   // 403 (4)
+	ErrorKindRebacDenied        ErrorKind = C.PLEXCTL_ERROR_KIND_REBAC_DENIED        // key rotate 403 (77)
+	ErrorKindNodeNotFound       ErrorKind = C.PLEXCTL_ERROR_KIND_NODE_NOT_FOUND      // key rotate 404 (4)
+	ErrorKindNotProvisioned     ErrorKind = C.PLEXCTL_ERROR_KIND_NOT_PROVISIONED     // 501 (1)
+	ErrorKindAPI                ErrorKind = C.PLEXCTL_ERROR_KIND_API                 // other non-2xx (1)
+	ErrorKindDecode             ErrorKind = C.PLEXCTL_ERROR_KIND_DECODE              // unparsable 2xx body (1)
+	ErrorKindTransport          ErrorKind = C.PLEXCTL_ERROR_KIND_TRANSPORT           // connection or TLS (1)
+	ErrorKindTimeout            ErrorKind = C.PLEXCTL_ERROR_KIND_TIMEOUT             // deadline passed (1)
+	ErrorKindRefused            ErrorKind = C.PLEXCTL_ERROR_KIND_REFUSED             // grant flag mismatch (1)
+	ErrorKindSessionNotSaved    ErrorKind = C.PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED   // rotated, not stored (1)
+	ErrorKindConfig             ErrorKind = C.PLEXCTL_ERROR_KIND_CONFIG              // config file I/O (1)
+	ErrorKindSetup              ErrorKind = C.PLEXCTL_ERROR_KIND_SETUP               // CA bundle, TLS set-up (1)
+	ErrorKindInternal           ErrorKind = C.PLEXCTL_ERROR_KIND_INTERNAL            // a bug caught at the door (1)
+)
+
+// String is the library's name of the kind ("usage", "node_not_found", ...), or "ErrorKind(n)"
+// for a value the library does not know.
+func (k ErrorKind) String() string {
+	if p := C.plexctl_error_kind_name(C.uint32_t(k)); p != nil {
+		return C.GoString(p)
+	}
+	return "ErrorKind(" + strconv.FormatUint(uint64(k), 10) + ")"
+}
 
 // Error is a failure reported by libplexctl.
 type Error struct {
-	ExitCode      int    // the plexctl exit code: 1, 2, 3, 4 or 77
-	Status        int    // the HTTP status, or 0 when there was no HTTP answer
-	Code          string // the Problem code (e.g. "node_not_found"), or ""
-	CorrelationID string // the PermissionDenied correlation id, or ""
-	Message       string // never contains a secret
+	Kind          ErrorKind // what it means; branch on this
+	ExitCode      int       // the plexctl exit code: 1, 2, 3, 4 or 77
+	Status        int       // the HTTP status, or 0 when there was no HTTP answer
+	Code          string    // the server's Problem code (e.g. "node_not_found"), or ""
+	CorrelationID string    // the PermissionDenied correlation id, or ""
+	Message       string    // never contains a secret
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("plexctl: %s (exit code %d)", e.Message, e.ExitCode)
+	return fmt.Sprintf("plexctl: %s (%s, exit code %d)", e.Message, e.Kind, e.ExitCode)
 }
 
+// usageError is a usage error raised on the Go side of the door (a closed handle, a string C
+// cannot carry), shaped as the library shapes its own.
+func usageError(message string) *Error {
+	return &Error{Kind: ErrorKindUsage, ExitCode: ExitUsage, Message: message}
+}
+
+// call runs one fallible C operation and, when it fails, reads the thread-local last error. A
+// goroutine may move between OS threads between two cgo calls, so the thread stays locked from
+// the operation to the read. Every fallible wrapper goes through call.
+func call(op func() C.plexctl_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	status := op()
+	if status == C.PLEXCTL_STATUS_OK {
+		return nil
+	}
+	e := C.goplexctl_last_error()
+	return &Error{
+		Kind:          ErrorKind(e.kind),
+		ExitCode:      int(status),
+		Status:        int(e.http_status),
+		Code:          goString(e.code),
+		CorrelationID: goString(e.correlation_id),
+		Message:       goString(e.message),
+	}
+}
+
+// cstrings is the one way strings cross into C: the C copies of one call's arguments, released
+// together by free. A Go string holding a NUL byte cannot cross (C would cut it short), so it is
+// recorded as a usage error that call returns before the operation runs.
+type cstrings struct {
+	ptrs []unsafe.Pointer
+	err  error
+}
+
+// str is s as a C string, valid until free.
+func (a *cstrings) str(s string) *C.char {
+	if strings.IndexByte(s, 0) >= 0 {
+		if a.err == nil {
+			a.err = usageError("an argument contains a NUL byte")
+		}
+		return nil
+	}
+	p := C.CString(s)
+	a.ptrs = append(a.ptrs, unsafe.Pointer(p))
+	return p
+}
+
+// opt is s as a C string, or NULL for "" (an optional argument left out).
+func (a *cstrings) opt(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return a.str(s)
+}
+
+// free releases every C string str made.
+func (a *cstrings) free() {
+	for _, p := range a.ptrs {
+		C.free(p)
+	}
+	a.ptrs = nil
+}
+
+// call is call(op), unless an argument could not cross.
+func (a *cstrings) call(op func() C.plexctl_status) error {
+	if a.err != nil {
+		return a.err
+	}
+	return call(op)
+}
+
+// goString is the way strings cross back: a borrowed C string copied into Go ("" for NULL).
 func goString(p *C.char) string {
 	if p == nil {
 		return ""
@@ -75,122 +220,103 @@ func goString(p *C.char) string {
 	return C.GoString(p)
 }
 
-// call runs one C operation and reads the thread-local last error on the same OS thread.
-func call(f func() C.plexctl_status) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	status := f()
-	if status == C.PLEXCTL_STATUS_OK {
-		return nil
-	}
-	return &Error{
-		ExitCode:      int(status),
-		Status:        int(C.plexctl_last_error_http_status()),
-		Code:          goString(C.plexctl_last_error_code()),
-		CorrelationID: goString(C.plexctl_last_error_correlation_id()),
-		Message:       goString(C.plexctl_last_error_message()),
-	}
-}
-
-// cstr allocates a C string; the caller frees it with free.
-func cstr(s string) *C.char { return C.CString(s) }
-
-func free(p *C.char) { C.free(unsafe.Pointer(p)) }
-
 // secretBytes copies a library secret into a Go slice the caller owns and can wipe.
 func secretBytes(s *C.plexctl_secret) []byte {
 	n := C.plexctl_secret_len(s)
 	return C.GoBytes(unsafe.Pointer(C.plexctl_secret_expose(s)), C.int(n))
 }
 
-// bytesArg passes a secret input as (pointer, length); the library copies it at once.
+// bytesArg passes a secret input as (pointer, length); the library copies it at once. nil is
+// NULL (not given); an empty non-nil slice is an empty secret.
 func bytesArg(b []byte) (*C.uint8_t, C.size_t) {
 	if b == nil {
 		return nil, 0
 	}
 	if len(b) == 0 {
-		// A non-NULL pointer with length 0: an empty secret, not an absent one.
 		b = []byte{0}
 		return (*C.uint8_t)(unsafe.Pointer(&b[0])), 0
 	}
 	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
 }
 
+// millis converts a duration to whole milliseconds, rounding up so a positive duration never
+// becomes 0.
+func millis(d time.Duration) C.uint64_t {
+	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
+}
+
 // Wipe overwrites a secret with zeros.
 func Wipe(secret []byte) { clear(secret) }
 
 // Options configure a Client. Empty fields fall back to the environment (PLEXSPHERE_URL,
-// PLEXSPHERE_TOKEN) and the config file's profile, as the library resolves them.
+// PLEXSPHERE_TOKEN, PLEXCTL_CONFIG) and the config file's profile, as the library resolves them.
 type Options struct {
 	Server            string
-	Token             []byte
+	Token             []byte // copied by the library at once; wipe yours when you like
 	TokenFile         string
 	Profile           string
 	ConfigPath        string
-	Timeout           time.Duration
+	Timeout           time.Duration // overall deadline of one call; 0 for the default (30 s)
 	NoEnvironment     bool
 	AllowInsecureHTTP bool
 }
 
-// Client is a plexsphere client. It is safe for concurrent use; Close releases it.
+// Client is a plexsphere client: one connection pool. It is safe for concurrent use.
 type Client struct {
 	mu      sync.RWMutex
 	c       *C.plexctl_client
+	closed  bool
 	cleanup runtime.Cleanup
 }
 
 // New builds a client.
 func New(opts Options) (*Client, error) {
 	b := C.plexctl_client_builder_new()
-	set := func(f func() C.plexctl_status) error { return call(f) }
+	var a cstrings
+	defer a.free()
 	var err error
-	str := func(v string, f func(*C.plexctl_client_builder, *C.char) C.plexctl_status) {
-		if err != nil || v == "" {
-			return
+	set := func(op func() C.plexctl_status) {
+		if err == nil {
+			err = a.call(op)
 		}
-		p := cstr(v)
-		defer free(p)
-		err = set(func() C.plexctl_status { return f(b, p) })
 	}
-	str(opts.Server, func(b *C.plexctl_client_builder, p *C.char) C.plexctl_status {
-		return C.plexctl_client_builder_set_server(b, p)
-	})
-	str(opts.TokenFile, func(b *C.plexctl_client_builder, p *C.char) C.plexctl_status {
-		return C.plexctl_client_builder_set_token_file(b, p)
-	})
-	str(opts.Profile, func(b *C.plexctl_client_builder, p *C.char) C.plexctl_status {
-		return C.plexctl_client_builder_set_profile(b, p)
-	})
-	str(opts.ConfigPath, func(b *C.plexctl_client_builder, p *C.char) C.plexctl_status {
-		return C.plexctl_client_builder_set_config_path(b, p)
-	})
-	if err == nil && opts.Token != nil {
+	if opts.Server != "" {
+		p := a.str(opts.Server)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_server(b, p) })
+	}
+	if opts.Token != nil {
 		ptr, n := bytesArg(opts.Token)
-		err = set(func() C.plexctl_status { return C.plexctl_client_builder_set_token(b, ptr, n) })
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_token(b, ptr, n) })
 		runtime.KeepAlive(opts.Token)
 	}
-	if err == nil && opts.Timeout > 0 {
-		err = set(func() C.plexctl_status {
-			return C.plexctl_client_builder_set_timeout_ms(b, C.uint64_t(opts.Timeout.Milliseconds()))
-		})
+	if opts.TokenFile != "" {
+		p := a.str(opts.TokenFile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_token_file(b, p) })
 	}
-	if err == nil {
-		err = set(func() C.plexctl_status {
-			return C.plexctl_client_builder_set_use_environment(b, C.bool(!opts.NoEnvironment))
-		})
+	if opts.Profile != "" {
+		p := a.str(opts.Profile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_profile(b, p) })
 	}
-	if err == nil {
-		err = set(func() C.plexctl_status {
-			return C.plexctl_client_builder_set_allow_insecure_http(b, C.bool(opts.AllowInsecureHTTP))
-		})
+	if opts.ConfigPath != "" {
+		p := a.str(opts.ConfigPath)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_config_path(b, p) })
 	}
+	if opts.Timeout > 0 {
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_timeout_ms(b, millis(opts.Timeout)) })
+	}
+	set(func() C.plexctl_status {
+		return C.plexctl_client_builder_set_use_environment(b, C.bool(!opts.NoEnvironment))
+	})
+	set(func() C.plexctl_status {
+		return C.plexctl_client_builder_set_allow_insecure_http(b, C.bool(opts.AllowInsecureHTTP))
+	})
 	if err != nil {
 		C.plexctl_client_builder_free(b)
 		return nil, err
 	}
 	var c *C.plexctl_client
 	if err := call(func() C.plexctl_status { return C.plexctl_client_builder_build(b, &c) }); err != nil {
-		return nil, err
+		return nil, err // build consumed the builder
 	}
 	client := &Client{c: c}
 	// A backstop for a forgotten Close; Close is the contract.
@@ -198,15 +324,18 @@ func New(opts Options) (*Client, error) {
 	return client, nil
 }
 
-// Close frees the client. It is idempotent and waits for calls in flight.
+// Close releases the client. It is idempotent and waits for calls in flight; later calls fail
+// with a usage error.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.c != nil {
-		c.cleanup.Stop()
-		C.plexctl_client_free(c.c)
-		c.c = nil
+	if c.closed {
+		return nil
 	}
+	c.closed = true
+	c.cleanup.Stop()
+	C.plexctl_client_free(c.c)
+	c.c = nil
 	return nil
 }
 
@@ -214,8 +343,8 @@ func (c *Client) Close() error {
 func (c *Client) use(f func(*C.plexctl_client) error) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if c.c == nil {
-		return &Error{ExitCode: ExitUsage, Message: "the client is closed"}
+	if c.closed {
+		return usageError("the client is closed")
 	}
 	err := f(c.c)
 	runtime.KeepAlive(c)
@@ -228,10 +357,11 @@ type Token struct {
 	Plaintext        []byte
 	EnvPrefix        string
 	ExpiresAt        string // RFC 3339
-	RotationDeadline string // RFC 3339; rotated tokens only
-	SunsetAgrees     bool   // rotated tokens only
+	RotationDeadline string // RFC 3339; rotated tokens only: until when the old plaintext works
+	SunsetAgrees     bool   // rotated tokens only: the Sunset header names the same second as RotationDeadline
 }
 
+// token copies a token out of the library and frees (wipes) the library's copy.
 func token(t *C.plexctl_token) *Token {
 	defer C.plexctl_token_free(t)
 	return &Token{
@@ -249,16 +379,11 @@ func token(t *C.plexctl_token) *Token {
 func (c *Client) IssueToken(identityRef, envPrefix, ttl string) (*Token, error) {
 	var out *Token
 	err := c.use(func(h *C.plexctl_client) error {
-		ref, env := cstr(identityRef), cstr(envPrefix)
-		defer free(ref)
-		defer free(env)
-		var cttl *C.char
-		if ttl != "" {
-			cttl = cstr(ttl)
-			defer free(cttl)
-		}
+		var a cstrings
+		defer a.free()
+		ref, env, cttl := a.str(identityRef), a.str(envPrefix), a.opt(ttl)
 		var t *C.plexctl_token
-		if err := call(func() C.plexctl_status { return C.plexctl_issue_token(h, ref, env, cttl, &t) }); err != nil {
+		if err := a.call(func() C.plexctl_status { return C.plexctl_issue_token(h, ref, env, cttl, &t) }); err != nil {
 			return err
 		}
 		out = token(t)
@@ -271,10 +396,11 @@ func (c *Client) IssueToken(identityRef, envPrefix, ttl string) (*Token, error) 
 func (c *Client) RotateToken(id string) (*Token, error) {
 	var out *Token
 	err := c.use(func(h *C.plexctl_client) error {
-		cid := cstr(id)
-		defer free(cid)
+		var a cstrings
+		defer a.free()
+		cid := a.str(id)
 		var t *C.plexctl_token
-		if err := call(func() C.plexctl_status { return C.plexctl_rotate_token(h, cid, &t) }); err != nil {
+		if err := a.call(func() C.plexctl_status { return C.plexctl_rotate_token(h, cid, &t) }); err != nil {
 			return err
 		}
 		out = token(t)
@@ -286,13 +412,15 @@ func (c *Client) RotateToken(id string) (*Token, error) {
 // DeleteToken revokes a token at once.
 func (c *Client) DeleteToken(id string) error {
 	return c.use(func(h *C.plexctl_client) error {
-		cid := cstr(id)
-		defer free(cid)
-		return call(func() C.plexctl_status { return C.plexctl_delete_token(h, cid) })
+		var a cstrings
+		defer a.free()
+		cid := a.str(id)
+		return a.call(func() C.plexctl_status { return C.plexctl_delete_token(h, cid) })
 	})
 }
 
-// TokenSummary is a token as listed: never a plaintext.
+// TokenSummary is a token as listed: never a plaintext. Dates are RFC 3339; LastUsedAt and
+// RotatedAt are "" when it never happened.
 type TokenSummary struct {
 	ID, EnvPrefix, CreatedAt, ExpiresAt, LastUsedAt, RotatedAt string
 }
@@ -308,7 +436,7 @@ func (c *Client) ListTokens() ([]TokenSummary, error) {
 		defer C.plexctl_token_list_free(l)
 		n := int(C.plexctl_token_list_len(l))
 		out = make([]TokenSummary, 0, n)
-		for i := 0; i < n; i++ {
+		for i := range n {
 			s := C.plexctl_token_list_get(l, C.size_t(i))
 			out = append(out, TokenSummary{
 				ID:         goString(C.plexctl_token_summary_id(s)),
@@ -329,27 +457,35 @@ type ServiceToken struct {
 	AccessToken []byte
 	TokenType   string
 	ExpiresIn   time.Duration
-	Scope       string
+	Scope       string // "" when none was granted
+}
+
+// grantArgs are the arguments of a service-token grant, as C sees them.
+type grantArgs struct {
+	id, grant, scope *C.char
+	sp, ap           *C.uint8_t
+	sn, an           C.size_t
+}
+
+func newGrantArgs(a *cstrings, clientID, grantType string, secret, assertion []byte, scope string) grantArgs {
+	g := grantArgs{id: a.str(clientID), grant: a.str(grantType), scope: a.opt(scope)}
+	g.sp, g.sn = bytesArg(secret)
+	g.ap, g.an = bytesArg(assertion)
+	return g
 }
 
 // MintServiceToken performs a service-token grant: grantType "client_credentials" with secret, or
-// "urn:ietf:params:oauth:grant-type:jwt-bearer" with assertion (pass nil for the other).
+// "urn:ietf:params:oauth:grant-type:jwt-bearer" with assertion (pass nil for the other); scope
+// may be "".
 func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion []byte, scope string) (*ServiceToken, error) {
 	var out *ServiceToken
 	err := c.use(func(h *C.plexctl_client) error {
-		id, grant := cstr(clientID), cstr(grantType)
-		defer free(id)
-		defer free(grant)
-		var cscope *C.char
-		if scope != "" {
-			cscope = cstr(scope)
-			defer free(cscope)
-		}
-		sp, sn := bytesArg(secret)
-		ap, an := bytesArg(assertion)
+		var a cstrings
+		defer a.free()
+		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
 		var t *C.plexctl_service_token
-		err := call(func() C.plexctl_status {
-			return C.plexctl_mint_service_token(h, id, grant, sp, sn, ap, an, cscope, &t)
+		err := a.call(func() C.plexctl_status {
+			return C.plexctl_mint_service_token(h, g.id, g.grant, g.sp, g.sn, g.ap, g.an, g.scope, &t)
 		})
 		runtime.KeepAlive(secret)
 		runtime.KeepAlive(assertion)
@@ -368,7 +504,8 @@ func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion 
 	return out, err
 }
 
-// RotationTrigger is the handle of a triggered (or already pending) mesh-key rotation.
+// RotationTrigger is the handle of a triggered (or already pending) mesh-key rotation. Fields the
+// server did not send are "".
 type RotationTrigger struct {
 	RotationID, PeerID, NodeID, State, RequestedAt string
 	AlreadyPending                                 bool
@@ -378,10 +515,11 @@ type RotationTrigger struct {
 func (c *Client) RotateNodeKeys(nodeID string) (*RotationTrigger, error) {
 	var out *RotationTrigger
 	err := c.use(func(h *C.plexctl_client) error {
-		id := cstr(nodeID)
-		defer free(id)
+		var a cstrings
+		defer a.free()
+		id := a.str(nodeID)
 		var t *C.plexctl_rotation_trigger
-		if err := call(func() C.plexctl_status { return C.plexctl_rotate_node_keys(h, id, &t) }); err != nil {
+		if err := a.call(func() C.plexctl_status { return C.plexctl_rotate_node_keys(h, id, &t) }); err != nil {
 			return err
 		}
 		defer C.plexctl_rotation_trigger_free(t)
@@ -418,10 +556,11 @@ type RotationPreview struct {
 func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error) {
 	var out *RotationPreview
 	err := c.use(func(h *C.plexctl_client) error {
-		id := cstr(nodeID)
-		defer free(id)
+		var a cstrings
+		defer a.free()
+		id := a.str(nodeID)
 		var p *C.plexctl_rotation_preview
-		if err := call(func() C.plexctl_status { return C.plexctl_preview_node_key_rotation(h, id, &p) }); err != nil {
+		if err := a.call(func() C.plexctl_status { return C.plexctl_preview_node_key_rotation(h, id, &p) }); err != nil {
 			return err
 		}
 		defer C.plexctl_rotation_preview_free(p)
@@ -432,7 +571,9 @@ func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error)
 			AlreadyPending:    bool(C.plexctl_rotation_preview_already_pending(p)),
 			EstimatedDuration: time.Duration(C.plexctl_rotation_preview_estimated_duration_seconds(p)) * time.Second,
 		}
-		for i := 0; i < int(C.plexctl_rotation_preview_edges_len(p)); i++ {
+		n := int(C.plexctl_rotation_preview_edges_len(p))
+		out.AffectedEdges = make([]Edge, 0, n)
+		for i := range n {
 			e := C.plexctl_rotation_preview_edges_get(p, C.size_t(i))
 			out.AffectedEdges = append(out.AffectedEdges, Edge{
 				PeerNodeID:            goString(C.plexctl_rotation_impact_edge_peer_node_id(e)),
@@ -445,14 +586,15 @@ func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error)
 	return out, err
 }
 
-// StoreSession saves server and token under profile in the config file (what a login calls).
+// StoreSession saves server and token under profile in the config file (what a login calls),
+// making it the default when makeDefault is true or there is no default yet.
 func (c *Client) StoreSession(profile, server string, token []byte, makeDefault bool) error {
 	return c.use(func(h *C.plexctl_client) error {
-		p, s := cstr(profile), cstr(server)
-		defer free(p)
-		defer free(s)
+		var a cstrings
+		defer a.free()
+		p, s := a.str(profile), a.str(server)
 		tp, tn := bytesArg(token)
-		err := call(func() C.plexctl_status { return C.plexctl_store_session(h, p, s, tp, tn, C.bool(makeDefault)) })
+		err := a.call(func() C.plexctl_status { return C.plexctl_store_session(h, p, s, tp, tn, C.bool(makeDefault)) })
 		runtime.KeepAlive(token)
 		return err
 	})
@@ -461,8 +603,8 @@ func (c *Client) StoreSession(profile, server string, token []byte, makeDefault 
 // LogoutOutcome is what Logout did.
 type LogoutOutcome struct {
 	Profile, Server string // "" when there was no active session
-	Revoked         bool
-	Text, JSON      string
+	Revoked         bool   // false: already gone, or no session
+	Text, JSON      string // the line plexctl prints; the JSON summary
 }
 
 // Logout revokes the active profile's token and clears the profile; no session is a no-op.
