@@ -7,7 +7,7 @@
 // The module is example.invalid/libplexctl/ffi/go: the project's declared home (the Cargo
 // workspace's repository, https://example.invalid/libplexctl) plus this directory, the layout Go
 // expects for a module in a subdirectory of its repository. Releases are tagged ffi/go/vX.Y.Z in
-// step with the library's version. The package name is plexctl:
+// step with the library's version (Version, HeaderVersion). The package name is plexctl:
 //
 //	import plexctl "example.invalid/libplexctl/ffi/go"
 //
@@ -39,7 +39,7 @@
 //
 // # Handles
 //
-// A Client is safe for concurrent use. Close is the contract (idempotent, waits for
+// Client and TokenSource are safe for concurrent use. Close is the contract (idempotent, waits for
 // calls in flight); a garbage-collection cleanup only backstops a forgotten Close.
 package plexctl
 
@@ -78,9 +78,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
+
+// HeaderVersion is the version of plexctl.h this package was compiled against.
+const HeaderVersion = C.PLEXCTL_VERSION_STRING
+
+// Version is the version of the linked libplexctl, e.g. "0.1.0". A value other than HeaderVersion
+// means the library and the header do not match.
+func Version() string { return goString(C.plexctl_version()) }
 
 // Exit codes of the plexctl taxonomy: the C plexctl_status values, generated from core's table.
 const (
@@ -256,7 +264,9 @@ type Options struct {
 	TokenFile         string
 	Profile           string
 	ConfigPath        string
+	CABundleFile      string        // PEM file of extra CA certificates
 	Timeout           time.Duration // overall deadline of one call; 0 for the default (30 s)
+	ConnectTimeout    time.Duration // 0 for the default (10 s)
 	NoEnvironment     bool
 	AllowInsecureHTTP bool
 }
@@ -266,6 +276,7 @@ type Client struct {
 	mu      sync.RWMutex
 	c       *C.plexctl_client
 	closed  bool
+	sources atomic.Int64 // open token sources sharing c
 	cleanup runtime.Cleanup
 }
 
@@ -301,8 +312,17 @@ func New(opts Options) (*Client, error) {
 		p := a.str(opts.ConfigPath)
 		set(func() C.plexctl_status { return C.plexctl_client_builder_set_config_path(b, p) })
 	}
+	if opts.CABundleFile != "" {
+		p := a.str(opts.CABundleFile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_ca_bundle_file(b, p) })
+	}
 	if opts.Timeout > 0 {
 		set(func() C.plexctl_status { return C.plexctl_client_builder_set_timeout_ms(b, millis(opts.Timeout)) })
+	}
+	if opts.ConnectTimeout > 0 {
+		set(func() C.plexctl_status {
+			return C.plexctl_client_builder_set_connect_timeout_ms(b, millis(opts.ConnectTimeout))
+		})
 	}
 	set(func() C.plexctl_status {
 		return C.plexctl_client_builder_set_use_environment(b, C.bool(!opts.NoEnvironment))
@@ -325,7 +345,8 @@ func New(opts Options) (*Client, error) {
 }
 
 // Close releases the client. It is idempotent and waits for calls in flight; later calls fail
-// with a usage error.
+// with a usage error. Token sources made from the client keep working until they are closed: the
+// C handle is freed with the last of them, as the header asks (sources before their client).
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -334,9 +355,21 @@ func (c *Client) Close() error {
 	}
 	c.closed = true
 	c.cleanup.Stop()
-	C.plexctl_client_free(c.c)
-	c.c = nil
+	if c.sources.Load() == 0 {
+		C.plexctl_client_free(c.c)
+		c.c = nil
+	}
 	return nil
+}
+
+// release is called once by each token source as it is freed.
+func (c *Client) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sources.Add(-1) == 0 && c.closed && c.c != nil {
+		C.plexctl_client_free(c.c)
+		c.c = nil
+	}
 }
 
 // use runs f with the live handle, or fails with a usage error after Close.
@@ -358,7 +391,8 @@ type Token struct {
 	EnvPrefix        string
 	ExpiresAt        string // RFC 3339
 	RotationDeadline string // RFC 3339; rotated tokens only: until when the old plaintext works
-	SunsetAgrees     bool   // rotated tokens only: the Sunset header names the same second as RotationDeadline
+	Sunset           string // RFC 3339; rotated tokens only: the Sunset header, "" when absent
+	SunsetAgrees     bool   // rotated tokens only: Sunset names the same second as RotationDeadline
 }
 
 // token copies a token out of the library and frees (wipes) the library's copy.
@@ -370,6 +404,7 @@ func token(t *C.plexctl_token) *Token {
 		EnvPrefix:        goString(C.plexctl_token_env_prefix(t)),
 		ExpiresAt:        goString(C.plexctl_token_expires_at(t)),
 		RotationDeadline: goString(C.plexctl_token_rotation_deadline(t)),
+		Sunset:           goString(C.plexctl_token_sunset(t)),
 		SunsetAgrees:     bool(C.plexctl_token_sunset_agrees(t)),
 	}
 }
@@ -504,6 +539,100 @@ func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion 
 	return out, err
 }
 
+// TokenSource holds one service access token and mints a new one shortly before it expires. It
+// is safe for concurrent use (one caller mints, the others wait for it). Close releases it.
+type TokenSource struct {
+	mu      sync.RWMutex
+	s       *C.plexctl_token_source
+	client  *Client
+	cleanup runtime.Cleanup
+}
+
+// tokenSourceHandles is what a forgotten TokenSource's cleanup frees; it must not reach the
+// TokenSource itself.
+type tokenSourceHandles struct {
+	s      *C.plexctl_token_source
+	client *Client
+}
+
+// NewTokenSource makes a token source for a service-token grant (arguments as MintServiceToken).
+// Nothing is minted yet; input errors are reported now, before anything is sent. The source
+// shares the client's connection pool and keeps it alive until the source is closed.
+func (c *Client) NewTokenSource(clientID, grantType string, secret, assertion []byte, scope string) (*TokenSource, error) {
+	var out *TokenSource
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
+		var s *C.plexctl_token_source
+		err := a.call(func() C.plexctl_status {
+			return C.plexctl_token_source_new(h, g.id, g.grant, g.sp, g.sn, g.ap, g.an, g.scope, &s)
+		})
+		runtime.KeepAlive(secret)
+		runtime.KeepAlive(assertion)
+		if err != nil {
+			return err
+		}
+		c.sources.Add(1) // under the read lock: Close cannot run meanwhile
+		out = &TokenSource{s: s, client: c}
+		out.cleanup = runtime.AddCleanup(out, func(h tokenSourceHandles) {
+			C.plexctl_token_source_free(h.s)
+			h.client.release()
+		}, tokenSourceHandles{s, c})
+		return nil
+	})
+	return out, err
+}
+
+// use runs f with the live handle, or fails with a usage error after Close.
+func (s *TokenSource) use(f func(*C.plexctl_token_source) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.s == nil {
+		return usageError("the token source is closed")
+	}
+	err := f(s.s)
+	runtime.KeepAlive(s)
+	return err
+}
+
+// Token returns a valid access token (the caller's copy: wipe it when done), minting one when
+// none is cached or the cached one is about to expire.
+func (s *TokenSource) Token() ([]byte, error) {
+	var out []byte
+	err := s.use(func(h *C.plexctl_token_source) error {
+		var secret *C.plexctl_secret
+		if err := call(func() C.plexctl_status { return C.plexctl_token_source_token(h, &secret) }); err != nil {
+			return err
+		}
+		defer C.plexctl_secret_free(secret)
+		out = secretBytes(secret)
+		return nil
+	})
+	return out, err
+}
+
+// Invalidate forgets the cached token, so the next Token mints (e.g. after a 401).
+func (s *TokenSource) Invalidate() error {
+	return s.use(func(h *C.plexctl_token_source) error {
+		return call(func() C.plexctl_status { return C.plexctl_token_source_invalidate(h) })
+	})
+}
+
+// Close releases the source and wipes its cached token. It is idempotent and waits for calls in
+// flight.
+func (s *TokenSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.s != nil {
+		s.cleanup.Stop()
+		C.plexctl_token_source_free(s.s)
+		s.s = nil
+		s.client.release()
+	}
+	return nil
+}
+
 // RotationTrigger is the handle of a triggered (or already pending) mesh-key rotation. Fields the
 // server did not send are "".
 type RotationTrigger struct {
@@ -598,6 +727,25 @@ func (c *Client) StoreSession(profile, server string, token []byte, makeDefault 
 		runtime.KeepAlive(token)
 		return err
 	})
+}
+
+// RotateSession rotates the token the active profile holds and writes the new plaintext into the
+// profile before returning.
+//
+// When the rotation succeeded but the profile could not be written, it returns both the rotated
+// token and an *Error with Kind ErrorKindSessionNotSaved: the new plaintext is not lost (store it
+// yourself), and the old one keeps working until RotationDeadline.
+func (c *Client) RotateSession() (*Token, error) {
+	var out *Token
+	err := c.use(func(h *C.plexctl_client) error {
+		var t *C.plexctl_token
+		err := call(func() C.plexctl_status { return C.plexctl_rotate_session(h, &t) })
+		if t != nil { // set on success, and on session_not_saved
+			out = token(t)
+		}
+		return err
+	})
+	return out, err
 }
 
 // LogoutOutcome is what Logout did.

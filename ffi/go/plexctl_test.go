@@ -119,6 +119,8 @@ func TestTokensEndToEnd(t *testing.T) {
 	if err != nil || !rotated.SunsetAgrees || rotated.RotationDeadline == "" {
 		t.Fatalf("rotate: %v %+v", err, rotated)
 	}
+	sunsetAgrees(t, rotated)
+	Wipe(rotated.Plaintext)
 	old, err := New(Options{Server: emu.URL, Token: issued.Plaintext, NoEnvironment: true})
 	if err != nil {
 		t.Fatal(err)
