@@ -14,7 +14,9 @@ import (
 	"testing"
 )
 
-// emulator is the plexsphere emulator binary, started once for the package's tests.
+// emulator is the plexsphere emulator the tests talk to: the one tests/ffi.sh started (its
+// PLEXCTL_TEST_* variables), or else one started here from PLEXSPHERE_EMULATOR or the
+// workspace's target/debug.
 type emulator struct {
 	URL, AdminToken, AdminIdentity string
 }
@@ -22,12 +24,22 @@ type emulator struct {
 var emu emulator
 
 func TestMain(m *testing.M) {
-	bin := filepath.Join("..", "..", "target", "debug", "plexsphere-emulator")
+	if url := os.Getenv("PLEXCTL_TEST_URL"); url != "" {
+		emu = emulator{url, os.Getenv("PLEXCTL_TEST_TOKEN"), os.Getenv("PLEXCTL_TEST_IDENTITY")}
+		if emu.AdminToken == "" || emu.AdminIdentity == "" {
+			panic("PLEXCTL_TEST_URL is set without PLEXCTL_TEST_TOKEN and PLEXCTL_TEST_IDENTITY")
+		}
+		os.Exit(m.Run())
+	}
+	bin := os.Getenv("PLEXSPHERE_EMULATOR")
+	if bin == "" {
+		bin = filepath.Join("..", "..", "target", "debug", "plexsphere-emulator")
+	}
 	cmd := exec.Command(bin, "--fast", "--exit-on-stdin-eof")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
-		panic("start the emulator (cargo build -p plexctl-emulator): " + err.Error())
+		panic("start the emulator (cargo build -p plexctl-emulator, or set PLEXSPHERE_EMULATOR): " + err.Error())
 	}
 	line, err := bufio.NewReader(stdout).ReadBytes('\n')
 	if err != nil {
@@ -107,6 +119,8 @@ func TestTokensEndToEnd(t *testing.T) {
 	if err != nil || !rotated.SunsetAgrees || rotated.RotationDeadline == "" {
 		t.Fatalf("rotate: %v %+v", err, rotated)
 	}
+	sunsetAgrees(t, rotated)
+	Wipe(rotated.Plaintext)
 	old, err := New(Options{Server: emu.URL, Token: issued.Plaintext, NoEnvironment: true})
 	if err != nil {
 		t.Fatal(err)

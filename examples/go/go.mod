@@ -1,3 +1,0 @@
-module plexctl.example/plexctl
-
-go 1.24

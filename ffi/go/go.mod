@@ -1,0 +1,3 @@
+module example.invalid/libplexctl/ffi/go
+
+go 1.24

@@ -1,0 +1,777 @@
+// Package plexctl is the Go door of libplexctl: a cgo wrapper over its C ABI (include/plexctl.h),
+// the client of the plexsphere v1 auth API. The model lives in the Rust core; this package only
+// crosses the boundary, so every meaning (exit code, error kind, field) comes from the library.
+//
+// # Module path
+//
+// The module is example.invalid/libplexctl/ffi/go: the project's declared home (the Cargo
+// workspace's repository, https://example.invalid/libplexctl) plus this directory, the layout Go
+// expects for a module in a subdirectory of its repository. Releases are tagged ffi/go/vX.Y.Z in
+// step with the library's version (Version, HeaderVersion). The package name is plexctl:
+//
+//	import plexctl "example.invalid/libplexctl/ffi/go"
+//
+// When the project gets a real host, the module path changes with it (one line in go.mod).
+//
+// # Building
+//
+// The package links -lplexctl and includes plexctl.h. Inside this repository the header is found
+// relative to the package; the library's location comes from the environment, e.g. after
+// `cargo build -p plexctl-ffi`:
+//
+//	CGO_LDFLAGS="-L$TARGET/debug -Wl,-rpath,$TARGET/debug" go test ./...
+//
+// (tests/ffi.sh does exactly this). Outside the repository set CGO_CFLAGS=-I<dir of plexctl.h>
+// as well, or install the library with scripts/install-ffi.sh.
+//
+// # Errors
+//
+// Every failure is an *Error. Kind says what it means (core's ErrorKind, one constant per
+// PLEXCTL_ERROR_KIND_* value, named by the library); ExitCode is the plexctl exit code, so a
+// command can os.Exit(e.ExitCode). Branch on Kind, not on the HTTP status or the Problem code.
+//
+// # Secrets
+//
+// Token plaintexts and access tokens are returned as []byte the caller can wipe with Wipe (or
+// clear); they never become Go strings, which cannot be wiped. Secret inputs are []byte the library
+// copies at once into buffers it wipes. The library wipes its own copies when the result handles
+// are freed, which this package does before returning.
+//
+// # Handles
+//
+// Client and TokenSource are safe for concurrent use. Close is the contract (idempotent, waits for
+// calls in flight); a garbage-collection cleanup only backstops a forgotten Close.
+package plexctl
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: -lplexctl
+#include <stdlib.h>
+#include "plexctl.h"
+
+// The calling thread's last error, read in one C call. Call it on the OS thread that ran the
+// failed operation (the Go side holds runtime.LockOSThread across both); its strings are borrowed
+// until the next fallible call on that thread.
+typedef struct {
+	uint32_t kind;
+	int32_t http_status;
+	const char *message;
+	const char *code;
+	const char *correlation_id;
+} goplexctl_error;
+
+static goplexctl_error goplexctl_last_error(void) {
+	goplexctl_error e;
+	e.kind = plexctl_last_error_kind();
+	e.http_status = plexctl_last_error_http_status();
+	e.message = plexctl_last_error_message();
+	e.code = plexctl_last_error_code();
+	e.correlation_id = plexctl_last_error_correlation_id();
+	return e;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// HeaderVersion is the version of plexctl.h this package was compiled against.
+const HeaderVersion = C.PLEXCTL_VERSION_STRING
+
+// Version is the version of the linked libplexctl, e.g. "0.1.0". A value other than HeaderVersion
+// means the library and the header do not match.
+func Version() string { return goString(C.plexctl_version()) }
+
+// Exit codes of the plexctl taxonomy: the C plexctl_status values, generated from core's table.
+const (
+	ExitOK          = C.PLEXCTL_STATUS_OK
+	ExitRuntime     = C.PLEXCTL_STATUS_RUNTIME
+	ExitUsage       = C.PLEXCTL_STATUS_USAGE
+	ExitCredentials = C.PLEXCTL_STATUS_CREDENTIALS
+	ExitDenied      = C.PLEXCTL_STATUS_DENIED
+	ExitRebacDenied = C.PLEXCTL_STATUS_REBAC_DENIED
+)
+
+// ErrorKind is what an error means: core's ErrorKind, one constant per PLEXCTL_ERROR_KIND_*
+// value of the header. String returns the library's stable snake_case name.
+type ErrorKind uint32
+
+// The error kinds. The exit code follows from the kind alone (see the header's comments).
+const (
+	ErrorKindUsage              ErrorKind = C.PLEXCTL_ERROR_KIND_USAGE               // bad input; nothing sent (2)
+	ErrorKindMissingCredentials ErrorKind = C.PLEXCTL_ERROR_KIND_MISSING_CREDENTIALS // no token or server (3)
+	ErrorKindInsecureTransport  ErrorKind = C.PLEXCTL_ERROR_KIND_INSECURE_TRANSPORT  // http:// off loopback (3)
+	ErrorKindInsecureConfig     ErrorKind = C.PLEXCTL_ERROR_KIND_INSECURE_CONFIG     // config not private (3)
+	ErrorKindPermissionDenied   ErrorKind = C.PLEXCTL_ERROR_KIND_PERMISSION_DENIED   // 403 (4)
+	ErrorKindRebacDenied        ErrorKind = C.PLEXCTL_ERROR_KIND_REBAC_DENIED        // key rotate 403 (77)
+	ErrorKindNodeNotFound       ErrorKind = C.PLEXCTL_ERROR_KIND_NODE_NOT_FOUND      // key rotate 404 (4)
+	ErrorKindNotProvisioned     ErrorKind = C.PLEXCTL_ERROR_KIND_NOT_PROVISIONED     // 501 (1)
+	ErrorKindAPI                ErrorKind = C.PLEXCTL_ERROR_KIND_API                 // other non-2xx (1)
+	ErrorKindDecode             ErrorKind = C.PLEXCTL_ERROR_KIND_DECODE              // unparsable 2xx body (1)
+	ErrorKindTransport          ErrorKind = C.PLEXCTL_ERROR_KIND_TRANSPORT           // connection or TLS (1)
+	ErrorKindTimeout            ErrorKind = C.PLEXCTL_ERROR_KIND_TIMEOUT             // deadline passed (1)
+	ErrorKindRefused            ErrorKind = C.PLEXCTL_ERROR_KIND_REFUSED             // grant flag mismatch (1)
+	ErrorKindSessionNotSaved    ErrorKind = C.PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED   // rotated, not stored (1)
+	ErrorKindConfig             ErrorKind = C.PLEXCTL_ERROR_KIND_CONFIG              // config file I/O (1)
+	ErrorKindSetup              ErrorKind = C.PLEXCTL_ERROR_KIND_SETUP               // CA bundle, TLS set-up (1)
+	ErrorKindInternal           ErrorKind = C.PLEXCTL_ERROR_KIND_INTERNAL            // a bug caught at the door (1)
+)
+
+// String is the library's name of the kind ("usage", "node_not_found", ...), or "ErrorKind(n)"
+// for a value the library does not know.
+func (k ErrorKind) String() string {
+	if p := C.plexctl_error_kind_name(C.uint32_t(k)); p != nil {
+		return C.GoString(p)
+	}
+	return "ErrorKind(" + strconv.FormatUint(uint64(k), 10) + ")"
+}
+
+// Error is a failure reported by libplexctl.
+type Error struct {
+	Kind          ErrorKind // what it means; branch on this
+	ExitCode      int       // the plexctl exit code: 1, 2, 3, 4 or 77
+	Status        int       // the HTTP status, or 0 when there was no HTTP answer
+	Code          string    // the server's Problem code (e.g. "node_not_found"), or ""
+	CorrelationID string    // the PermissionDenied correlation id, or ""
+	Message       string    // never contains a secret
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("plexctl: %s (%s, exit code %d)", e.Message, e.Kind, e.ExitCode)
+}
+
+// usageError is a usage error raised on the Go side of the door (a closed handle, a string C
+// cannot carry), shaped as the library shapes its own.
+func usageError(message string) *Error {
+	return &Error{Kind: ErrorKindUsage, ExitCode: ExitUsage, Message: message}
+}
+
+// call runs one fallible C operation and, when it fails, reads the thread-local last error. A
+// goroutine may move between OS threads between two cgo calls, so the thread stays locked from
+// the operation to the read. Every fallible wrapper goes through call.
+func call(op func() C.plexctl_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	status := op()
+	if status == C.PLEXCTL_STATUS_OK {
+		return nil
+	}
+	e := C.goplexctl_last_error()
+	return &Error{
+		Kind:          ErrorKind(e.kind),
+		ExitCode:      int(status),
+		Status:        int(e.http_status),
+		Code:          goString(e.code),
+		CorrelationID: goString(e.correlation_id),
+		Message:       goString(e.message),
+	}
+}
+
+// cstrings is the one way strings cross into C: the C copies of one call's arguments, released
+// together by free. A Go string holding a NUL byte cannot cross (C would cut it short), so it is
+// recorded as a usage error that call returns before the operation runs.
+type cstrings struct {
+	ptrs []unsafe.Pointer
+	err  error
+}
+
+// str is s as a C string, valid until free.
+func (a *cstrings) str(s string) *C.char {
+	if strings.IndexByte(s, 0) >= 0 {
+		if a.err == nil {
+			a.err = usageError("an argument contains a NUL byte")
+		}
+		return nil
+	}
+	p := C.CString(s)
+	a.ptrs = append(a.ptrs, unsafe.Pointer(p))
+	return p
+}
+
+// opt is s as a C string, or NULL for "" (an optional argument left out).
+func (a *cstrings) opt(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return a.str(s)
+}
+
+// free releases every C string str made.
+func (a *cstrings) free() {
+	for _, p := range a.ptrs {
+		C.free(p)
+	}
+	a.ptrs = nil
+}
+
+// call is call(op), unless an argument could not cross.
+func (a *cstrings) call(op func() C.plexctl_status) error {
+	if a.err != nil {
+		return a.err
+	}
+	return call(op)
+}
+
+// goString is the way strings cross back: a borrowed C string copied into Go ("" for NULL).
+func goString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	return C.GoString(p)
+}
+
+// secretBytes copies a library secret into a Go slice the caller owns and can wipe.
+func secretBytes(s *C.plexctl_secret) []byte {
+	n := C.plexctl_secret_len(s)
+	return C.GoBytes(unsafe.Pointer(C.plexctl_secret_expose(s)), C.int(n))
+}
+
+// bytesArg passes a secret input as (pointer, length); the library copies it at once. nil is
+// NULL (not given); an empty non-nil slice is an empty secret.
+func bytesArg(b []byte) (*C.uint8_t, C.size_t) {
+	if b == nil {
+		return nil, 0
+	}
+	if len(b) == 0 {
+		b = []byte{0}
+		return (*C.uint8_t)(unsafe.Pointer(&b[0])), 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+// millis converts a duration to whole milliseconds, rounding up so a positive duration never
+// becomes 0.
+func millis(d time.Duration) C.uint64_t {
+	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// Wipe overwrites a secret with zeros.
+func Wipe(secret []byte) { clear(secret) }
+
+// Options configure a Client. Empty fields fall back to the environment (PLEXSPHERE_URL,
+// PLEXSPHERE_TOKEN, PLEXCTL_CONFIG) and the config file's profile, as the library resolves them.
+type Options struct {
+	Server            string
+	Token             []byte // copied by the library at once; wipe yours when you like
+	TokenFile         string
+	Profile           string
+	ConfigPath        string
+	CABundleFile      string        // PEM file of extra CA certificates
+	Timeout           time.Duration // overall deadline of one call; 0 for the default (30 s)
+	ConnectTimeout    time.Duration // 0 for the default (10 s)
+	NoEnvironment     bool
+	AllowInsecureHTTP bool
+}
+
+// Client is a plexsphere client: one connection pool. It is safe for concurrent use.
+type Client struct {
+	mu      sync.RWMutex
+	c       *C.plexctl_client
+	closed  bool
+	sources atomic.Int64 // open token sources sharing c
+	cleanup runtime.Cleanup
+}
+
+// New builds a client.
+func New(opts Options) (*Client, error) {
+	b := C.plexctl_client_builder_new()
+	var a cstrings
+	defer a.free()
+	var err error
+	set := func(op func() C.plexctl_status) {
+		if err == nil {
+			err = a.call(op)
+		}
+	}
+	if opts.Server != "" {
+		p := a.str(opts.Server)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_server(b, p) })
+	}
+	if opts.Token != nil {
+		ptr, n := bytesArg(opts.Token)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_token(b, ptr, n) })
+		runtime.KeepAlive(opts.Token)
+	}
+	if opts.TokenFile != "" {
+		p := a.str(opts.TokenFile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_token_file(b, p) })
+	}
+	if opts.Profile != "" {
+		p := a.str(opts.Profile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_profile(b, p) })
+	}
+	if opts.ConfigPath != "" {
+		p := a.str(opts.ConfigPath)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_config_path(b, p) })
+	}
+	if opts.CABundleFile != "" {
+		p := a.str(opts.CABundleFile)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_ca_bundle_file(b, p) })
+	}
+	if opts.Timeout > 0 {
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_timeout_ms(b, millis(opts.Timeout)) })
+	}
+	if opts.ConnectTimeout > 0 {
+		set(func() C.plexctl_status {
+			return C.plexctl_client_builder_set_connect_timeout_ms(b, millis(opts.ConnectTimeout))
+		})
+	}
+	set(func() C.plexctl_status {
+		return C.plexctl_client_builder_set_use_environment(b, C.bool(!opts.NoEnvironment))
+	})
+	set(func() C.plexctl_status {
+		return C.plexctl_client_builder_set_allow_insecure_http(b, C.bool(opts.AllowInsecureHTTP))
+	})
+	if err != nil {
+		C.plexctl_client_builder_free(b)
+		return nil, err
+	}
+	var c *C.plexctl_client
+	if err := call(func() C.plexctl_status { return C.plexctl_client_builder_build(b, &c) }); err != nil {
+		return nil, err // build consumed the builder
+	}
+	client := &Client{c: c}
+	// A backstop for a forgotten Close; Close is the contract.
+	client.cleanup = runtime.AddCleanup(client, func(p *C.plexctl_client) { C.plexctl_client_free(p) }, c)
+	return client, nil
+}
+
+// Close releases the client. It is idempotent and waits for calls in flight; later calls fail
+// with a usage error. Token sources made from the client keep working until they are closed: the
+// C handle is freed with the last of them, as the header asks (sources before their client).
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	c.cleanup.Stop()
+	if c.sources.Load() == 0 {
+		C.plexctl_client_free(c.c)
+		c.c = nil
+	}
+	return nil
+}
+
+// release is called once by each token source as it is freed.
+func (c *Client) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sources.Add(-1) == 0 && c.closed && c.c != nil {
+		C.plexctl_client_free(c.c)
+		c.c = nil
+	}
+}
+
+// use runs f with the live handle, or fails with a usage error after Close.
+func (c *Client) use(f func(*C.plexctl_client) error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.closed {
+		return usageError("the client is closed")
+	}
+	err := f(c.c)
+	runtime.KeepAlive(c)
+	return err
+}
+
+// Token is an issued or rotated token. Plaintext is shown exactly once: wipe it when done.
+type Token struct {
+	ID               string
+	Plaintext        []byte
+	EnvPrefix        string
+	ExpiresAt        string // RFC 3339
+	RotationDeadline string // RFC 3339; rotated tokens only: until when the old plaintext works
+	Sunset           string // RFC 3339; rotated tokens only: the Sunset header, "" when absent
+	SunsetAgrees     bool   // rotated tokens only: Sunset names the same second as RotationDeadline
+}
+
+// token copies a token out of the library and frees (wipes) the library's copy.
+func token(t *C.plexctl_token) *Token {
+	defer C.plexctl_token_free(t)
+	return &Token{
+		ID:               goString(C.plexctl_token_id(t)),
+		Plaintext:        secretBytes(C.plexctl_token_plaintext(t)),
+		EnvPrefix:        goString(C.plexctl_token_env_prefix(t)),
+		ExpiresAt:        goString(C.plexctl_token_expires_at(t)),
+		RotationDeadline: goString(C.plexctl_token_rotation_deadline(t)),
+		Sunset:           goString(C.plexctl_token_sunset(t)),
+		SunsetAgrees:     bool(C.plexctl_token_sunset_agrees(t)),
+	}
+}
+
+// IssueToken issues a token for identityRef ("user:<uuid>" or "service:<uuid>") in envPrefix
+// ("dev", "stage", "prod"); ttl is a duration such as "24h", or "" for the server's default.
+func (c *Client) IssueToken(identityRef, envPrefix, ttl string) (*Token, error) {
+	var out *Token
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		ref, env, cttl := a.str(identityRef), a.str(envPrefix), a.opt(ttl)
+		var t *C.plexctl_token
+		if err := a.call(func() C.plexctl_status { return C.plexctl_issue_token(h, ref, env, cttl, &t) }); err != nil {
+			return err
+		}
+		out = token(t)
+		return nil
+	})
+	return out, err
+}
+
+// RotateToken rotates a token; the old plaintext works until RotationDeadline.
+func (c *Client) RotateToken(id string) (*Token, error) {
+	var out *Token
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		cid := a.str(id)
+		var t *C.plexctl_token
+		if err := a.call(func() C.plexctl_status { return C.plexctl_rotate_token(h, cid, &t) }); err != nil {
+			return err
+		}
+		out = token(t)
+		return nil
+	})
+	return out, err
+}
+
+// DeleteToken revokes a token at once.
+func (c *Client) DeleteToken(id string) error {
+	return c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		cid := a.str(id)
+		return a.call(func() C.plexctl_status { return C.plexctl_delete_token(h, cid) })
+	})
+}
+
+// TokenSummary is a token as listed: never a plaintext. Dates are RFC 3339; LastUsedAt and
+// RotatedAt are "" when it never happened.
+type TokenSummary struct {
+	ID, EnvPrefix, CreatedAt, ExpiresAt, LastUsedAt, RotatedAt string
+}
+
+// ListTokens lists the caller's tokens.
+func (c *Client) ListTokens() ([]TokenSummary, error) {
+	var out []TokenSummary
+	err := c.use(func(h *C.plexctl_client) error {
+		var l *C.plexctl_token_list
+		if err := call(func() C.plexctl_status { return C.plexctl_list_tokens(h, &l) }); err != nil {
+			return err
+		}
+		defer C.plexctl_token_list_free(l)
+		n := int(C.plexctl_token_list_len(l))
+		out = make([]TokenSummary, 0, n)
+		for i := range n {
+			s := C.plexctl_token_list_get(l, C.size_t(i))
+			out = append(out, TokenSummary{
+				ID:         goString(C.plexctl_token_summary_id(s)),
+				EnvPrefix:  goString(C.plexctl_token_summary_env_prefix(s)),
+				CreatedAt:  goString(C.plexctl_token_summary_created_at(s)),
+				ExpiresAt:  goString(C.plexctl_token_summary_expires_at(s)),
+				LastUsedAt: goString(C.plexctl_token_summary_last_used_at(s)),
+				RotatedAt:  goString(C.plexctl_token_summary_rotated_at(s)),
+			})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ServiceToken is a minted service access token; wipe AccessToken when done.
+type ServiceToken struct {
+	AccessToken []byte
+	TokenType   string
+	ExpiresIn   time.Duration
+	Scope       string // "" when none was granted
+}
+
+// grantArgs are the arguments of a service-token grant, as C sees them.
+type grantArgs struct {
+	id, grant, scope *C.char
+	sp, ap           *C.uint8_t
+	sn, an           C.size_t
+}
+
+func newGrantArgs(a *cstrings, clientID, grantType string, secret, assertion []byte, scope string) grantArgs {
+	g := grantArgs{id: a.str(clientID), grant: a.str(grantType), scope: a.opt(scope)}
+	g.sp, g.sn = bytesArg(secret)
+	g.ap, g.an = bytesArg(assertion)
+	return g
+}
+
+// MintServiceToken performs a service-token grant: grantType "client_credentials" with secret, or
+// "urn:ietf:params:oauth:grant-type:jwt-bearer" with assertion (pass nil for the other); scope
+// may be "".
+func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion []byte, scope string) (*ServiceToken, error) {
+	var out *ServiceToken
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
+		var t *C.plexctl_service_token
+		err := a.call(func() C.plexctl_status {
+			return C.plexctl_mint_service_token(h, g.id, g.grant, g.sp, g.sn, g.ap, g.an, g.scope, &t)
+		})
+		runtime.KeepAlive(secret)
+		runtime.KeepAlive(assertion)
+		if err != nil {
+			return err
+		}
+		defer C.plexctl_service_token_free(t)
+		out = &ServiceToken{
+			AccessToken: secretBytes(C.plexctl_service_token_access_token(t)),
+			TokenType:   goString(C.plexctl_service_token_type(t)),
+			ExpiresIn:   time.Duration(C.plexctl_service_token_expires_in(t)) * time.Second,
+			Scope:       goString(C.plexctl_service_token_scope(t)),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// TokenSource holds one service access token and mints a new one shortly before it expires. It
+// is safe for concurrent use (one caller mints, the others wait for it). Close releases it.
+type TokenSource struct {
+	mu      sync.RWMutex
+	s       *C.plexctl_token_source
+	client  *Client
+	cleanup runtime.Cleanup
+}
+
+// tokenSourceHandles is what a forgotten TokenSource's cleanup frees; it must not reach the
+// TokenSource itself.
+type tokenSourceHandles struct {
+	s      *C.plexctl_token_source
+	client *Client
+}
+
+// NewTokenSource makes a token source for a service-token grant (arguments as MintServiceToken).
+// Nothing is minted yet; input errors are reported now, before anything is sent. The source
+// shares the client's connection pool and keeps it alive until the source is closed.
+func (c *Client) NewTokenSource(clientID, grantType string, secret, assertion []byte, scope string) (*TokenSource, error) {
+	var out *TokenSource
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
+		var s *C.plexctl_token_source
+		err := a.call(func() C.plexctl_status {
+			return C.plexctl_token_source_new(h, g.id, g.grant, g.sp, g.sn, g.ap, g.an, g.scope, &s)
+		})
+		runtime.KeepAlive(secret)
+		runtime.KeepAlive(assertion)
+		if err != nil {
+			return err
+		}
+		c.sources.Add(1) // under the read lock: Close cannot run meanwhile
+		out = &TokenSource{s: s, client: c}
+		out.cleanup = runtime.AddCleanup(out, func(h tokenSourceHandles) {
+			C.plexctl_token_source_free(h.s)
+			h.client.release()
+		}, tokenSourceHandles{s, c})
+		return nil
+	})
+	return out, err
+}
+
+// use runs f with the live handle, or fails with a usage error after Close.
+func (s *TokenSource) use(f func(*C.plexctl_token_source) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.s == nil {
+		return usageError("the token source is closed")
+	}
+	err := f(s.s)
+	runtime.KeepAlive(s)
+	return err
+}
+
+// Token returns a valid access token (the caller's copy: wipe it when done), minting one when
+// none is cached or the cached one is about to expire.
+func (s *TokenSource) Token() ([]byte, error) {
+	var out []byte
+	err := s.use(func(h *C.plexctl_token_source) error {
+		var secret *C.plexctl_secret
+		if err := call(func() C.plexctl_status { return C.plexctl_token_source_token(h, &secret) }); err != nil {
+			return err
+		}
+		defer C.plexctl_secret_free(secret)
+		out = secretBytes(secret)
+		return nil
+	})
+	return out, err
+}
+
+// Invalidate forgets the cached token, so the next Token mints (e.g. after a 401).
+func (s *TokenSource) Invalidate() error {
+	return s.use(func(h *C.plexctl_token_source) error {
+		return call(func() C.plexctl_status { return C.plexctl_token_source_invalidate(h) })
+	})
+}
+
+// Close releases the source and wipes its cached token. It is idempotent and waits for calls in
+// flight.
+func (s *TokenSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.s != nil {
+		s.cleanup.Stop()
+		C.plexctl_token_source_free(s.s)
+		s.s = nil
+		s.client.release()
+	}
+	return nil
+}
+
+// RotationTrigger is the handle of a triggered (or already pending) mesh-key rotation. Fields the
+// server did not send are "".
+type RotationTrigger struct {
+	RotationID, PeerID, NodeID, State, RequestedAt string
+	AlreadyPending                                 bool
+}
+
+// RotateNodeKeys triggers a mesh-key rotation; an already pending one is success.
+func (c *Client) RotateNodeKeys(nodeID string) (*RotationTrigger, error) {
+	var out *RotationTrigger
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		id := a.str(nodeID)
+		var t *C.plexctl_rotation_trigger
+		if err := a.call(func() C.plexctl_status { return C.plexctl_rotate_node_keys(h, id, &t) }); err != nil {
+			return err
+		}
+		defer C.plexctl_rotation_trigger_free(t)
+		out = &RotationTrigger{
+			RotationID:     goString(C.plexctl_rotation_trigger_rotation_id(t)),
+			PeerID:         goString(C.plexctl_rotation_trigger_peer_id(t)),
+			NodeID:         goString(C.plexctl_rotation_trigger_node_id(t)),
+			State:          goString(C.plexctl_rotation_trigger_state(t)),
+			RequestedAt:    goString(C.plexctl_rotation_trigger_requested_at(t)),
+			AlreadyPending: bool(C.plexctl_rotation_trigger_already_pending(t)),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Edge is a peer edge a rotation would re-key.
+type Edge struct {
+	PeerNodeID            string
+	CurrentKID            string
+	CurrentWrapKeyVersion int64
+}
+
+// RotationPreview is the impact a rotation would have.
+type RotationPreview struct {
+	NodeID, PeerID    string
+	AffectedPeerCount uint64
+	AffectedEdges     []Edge
+	AlreadyPending    bool
+	EstimatedDuration time.Duration
+}
+
+// PreviewNodeKeyRotation fetches the impact of a rotation without recording one.
+func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error) {
+	var out *RotationPreview
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		id := a.str(nodeID)
+		var p *C.plexctl_rotation_preview
+		if err := a.call(func() C.plexctl_status { return C.plexctl_preview_node_key_rotation(h, id, &p) }); err != nil {
+			return err
+		}
+		defer C.plexctl_rotation_preview_free(p)
+		out = &RotationPreview{
+			NodeID:            goString(C.plexctl_rotation_preview_node_id(p)),
+			PeerID:            goString(C.plexctl_rotation_preview_peer_id(p)),
+			AffectedPeerCount: uint64(C.plexctl_rotation_preview_affected_peer_count(p)),
+			AlreadyPending:    bool(C.plexctl_rotation_preview_already_pending(p)),
+			EstimatedDuration: time.Duration(C.plexctl_rotation_preview_estimated_duration_seconds(p)) * time.Second,
+		}
+		n := int(C.plexctl_rotation_preview_edges_len(p))
+		out.AffectedEdges = make([]Edge, 0, n)
+		for i := range n {
+			e := C.plexctl_rotation_preview_edges_get(p, C.size_t(i))
+			out.AffectedEdges = append(out.AffectedEdges, Edge{
+				PeerNodeID:            goString(C.plexctl_rotation_impact_edge_peer_node_id(e)),
+				CurrentKID:            goString(C.plexctl_rotation_impact_edge_current_kid(e)),
+				CurrentWrapKeyVersion: int64(C.plexctl_rotation_impact_edge_current_wrap_key_version(e)),
+			})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// StoreSession saves server and token under profile in the config file (what a login calls),
+// making it the default when makeDefault is true or there is no default yet.
+func (c *Client) StoreSession(profile, server string, token []byte, makeDefault bool) error {
+	return c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		p, s := a.str(profile), a.str(server)
+		tp, tn := bytesArg(token)
+		err := a.call(func() C.plexctl_status { return C.plexctl_store_session(h, p, s, tp, tn, C.bool(makeDefault)) })
+		runtime.KeepAlive(token)
+		return err
+	})
+}
+
+// RotateSession rotates the token the active profile holds and writes the new plaintext into the
+// profile before returning.
+//
+// When the rotation succeeded but the profile could not be written, it returns both the rotated
+// token and an *Error with Kind ErrorKindSessionNotSaved: the new plaintext is not lost (store it
+// yourself), and the old one keeps working until RotationDeadline.
+func (c *Client) RotateSession() (*Token, error) {
+	var out *Token
+	err := c.use(func(h *C.plexctl_client) error {
+		var t *C.plexctl_token
+		err := call(func() C.plexctl_status { return C.plexctl_rotate_session(h, &t) })
+		if t != nil { // set on success, and on session_not_saved
+			out = token(t)
+		}
+		return err
+	})
+	return out, err
+}
+
+// LogoutOutcome is what Logout did.
+type LogoutOutcome struct {
+	Profile, Server string // "" when there was no active session
+	Revoked         bool   // false: already gone, or no session
+	Text, JSON      string // the line plexctl prints; the JSON summary
+}
+
+// Logout revokes the active profile's token and clears the profile; no session is a no-op.
+func (c *Client) Logout() (*LogoutOutcome, error) {
+	var out *LogoutOutcome
+	err := c.use(func(h *C.plexctl_client) error {
+		var o *C.plexctl_logout_outcome
+		if err := call(func() C.plexctl_status { return C.plexctl_logout(h, &o) }); err != nil {
+			return err
+		}
+		defer C.plexctl_logout_outcome_free(o)
+		out = &LogoutOutcome{
+			Profile: goString(C.plexctl_logout_outcome_profile(o)),
+			Server:  goString(C.plexctl_logout_outcome_server(o)),
+			Revoked: bool(C.plexctl_logout_outcome_revoked(o)),
+			Text:    goString(C.plexctl_logout_outcome_text(o)),
+			JSON:    goString(C.plexctl_logout_outcome_json(o)),
+		}
+		return nil
+	})
+	return out, err
+}
