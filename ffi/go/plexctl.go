@@ -58,6 +58,7 @@ typedef struct {
 	const char *message;
 	const char *code;
 	const char *correlation_id;
+	const plexctl_secret *plaintext;
 } goplexctl_error;
 
 static goplexctl_error goplexctl_last_error(void) {
@@ -67,6 +68,7 @@ static goplexctl_error goplexctl_last_error(void) {
 	e.message = plexctl_last_error_message();
 	e.code = plexctl_last_error_code();
 	e.correlation_id = plexctl_last_error_correlation_id();
+	e.plaintext = plexctl_last_error_plaintext();
 	return e;
 }
 */
@@ -142,6 +144,11 @@ type Error struct {
 	Code          string    // the server's Problem code (e.g. "node_not_found"), or ""
 	CorrelationID string    // the PermissionDenied correlation id, or ""
 	Message       string    // never contains a secret
+	// Plaintext is a plaintext the server minted that this failure must not lose: the new one of
+	// an issue or rotate whose answer was otherwise malformed (Kind ErrorKindDecode; the token is
+	// live), or of a rotated session that could not be saved (ErrorKindSessionNotSaved). nil
+	// otherwise. Store or show it, then Wipe it.
+	Plaintext []byte
 }
 
 func (e *Error) Error() string {
@@ -165,6 +172,10 @@ func call(op func() C.plexctl_status) error {
 		return nil
 	}
 	e := C.goplexctl_last_error()
+	var plaintext []byte
+	if e.plaintext != nil {
+		plaintext = secretBytes(e.plaintext)
+	}
 	return &Error{
 		Kind:          ErrorKind(e.kind),
 		ExitCode:      int(status),
@@ -172,6 +183,7 @@ func call(op func() C.plexctl_status) error {
 		Code:          goString(e.code),
 		CorrelationID: goString(e.correlation_id),
 		Message:       goString(e.message),
+		Plaintext:     plaintext,
 	}
 }
 
@@ -259,14 +271,17 @@ func Wipe(secret []byte) { clear(secret) }
 // Options configure a Client. Empty fields fall back to the environment (PLEXSPHERE_URL,
 // PLEXSPHERE_TOKEN, PLEXCTL_CONFIG) and the config file's profile, as the library resolves them.
 type Options struct {
-	Server            string
-	Token             []byte // copied by the library at once; wipe yours when you like
-	TokenFile         string
-	Profile           string
-	ConfigPath        string
-	CABundleFile      string        // PEM file of extra CA certificates
-	Timeout           time.Duration // overall deadline of one call; 0 for the default (30 s)
-	ConnectTimeout    time.Duration // 0 for the default (10 s)
+	Server         string
+	Token          []byte // copied by the library at once; wipe yours when you like
+	TokenFile      string
+	Profile        string
+	ConfigPath     string
+	CABundleFile   string        // PEM file of extra CA certificates
+	Timeout        time.Duration // overall deadline of one call; 0 for the default (30 s)
+	ConnectTimeout time.Duration // 0 for the default (10 s)
+	// Retries after a failed first attempt, within Timeout: 0 for the default (2), negative for
+	// none. Only what is safe is retried (see plexctl_client_builder_set_retries).
+	Retries           int
 	NoEnvironment     bool
 	AllowInsecureHTTP bool
 }
@@ -318,6 +333,13 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Timeout > 0 {
 		set(func() C.plexctl_status { return C.plexctl_client_builder_set_timeout_ms(b, millis(opts.Timeout)) })
+	}
+	if opts.Retries != 0 {
+		retries := C.uint32_t(0)
+		if opts.Retries > 0 {
+			retries = C.uint32_t(opts.Retries)
+		}
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_retries(b, retries) })
 	}
 	if opts.ConnectTimeout > 0 {
 		set(func() C.plexctl_status {
