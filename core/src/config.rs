@@ -183,21 +183,29 @@ pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
     let mut raw = Zeroizing::new(Vec::new());
     file.read_to_end(&mut raw)
         .map_err(|e| io_error(path, "cannot read", e))?;
+    parse(path, &raw).map(Some)
+}
+
+/// Parses the text of a config file (`path` names it in errors only). Whitespace alone is an
+/// empty file.
+///
+/// # Errors
+/// [`Error::Config`] when it is not a valid config file; the message never quotes the text, which
+/// holds tokens.
+pub fn parse(path: &Path, raw: &[u8]) -> Result<ConfigFile> {
     if raw.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Some(ConfigFile::default()));
+        return Ok(ConfigFile::default());
     }
-    serde_norway::from_slice(&raw)
-        .map(Some)
-        .map_err(|e| Error::Config {
-            path: path.to_owned(),
-            message: format!(
-                "not a valid config file (YAML{})",
-                e.location()
-                    .map(|l| format!(", line {} column {}", l.line(), l.column()))
-                    .unwrap_or_default()
-            ),
-            source: None,
-        })
+    serde_norway::from_slice(raw).map_err(|e| Error::Config {
+        path: path.to_owned(),
+        message: format!(
+            "not a valid config file (YAML{})",
+            e.location()
+                .map(|l| format!(", line {} column {}", l.line(), l.column()))
+                .unwrap_or_default()
+        ),
+        source: None,
+    })
 }
 
 fn check_mode(path: &Path, file: &File) -> Result<()> {

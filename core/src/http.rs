@@ -277,9 +277,17 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(random % (cap_ms + 1))
 }
 
+/// An RFC 9110 HTTP-date (the `Sunset` header's format) as a timestamp; `None` when it is not one
+/// or lies outside what the clock can hold.
+pub(crate) fn http_date(value: &str) -> Option<time::OffsetDateTime> {
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    let since = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    time::OffsetDateTime::UNIX_EPOCH.checked_add(since.try_into().ok()?)
+}
+
 /// A `Retry-After` header: delay-seconds or an HTTP-date, at most a day; `None` when absent or
 /// unreadable.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     const MAX: Duration = Duration::from_secs(24 * 60 * 60);
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match value.parse::<u64>() {

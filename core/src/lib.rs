@@ -103,6 +103,9 @@ pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod grants;
 mod http;
 pub mod input;

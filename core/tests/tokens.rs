@@ -231,11 +231,13 @@ fn permission_denied_is_exit_4_on_every_token_operation() {
 fn server_faults_are_runtime_errors_with_clear_messages() {
     let emu = emulator();
     let admin = admin(&emu);
+    // Persistent through the first attempt and both retries: list is idempotent, so a transient
+    // 502 or dropped connection would be retried away.
     let fault = |kind| {
         emu.set_fault(Some(Fault {
             kind,
             path_prefix: None,
-            count: Some(1),
+            count: Some(3),
         }))
     };
 

@@ -4,7 +4,7 @@ pub(crate) mod model;
 
 use reqwest::Method;
 use serde::Serialize;
-use time::OffsetDateTime;
+
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -155,9 +155,7 @@ impl Client {
             .headers
             .get("sunset")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .and_then(|d| OffsetDateTime::UNIX_EPOCH.checked_add(d.try_into().ok()?));
+            .and_then(crate::http::http_date);
         Ok(rotated)
     }
 }
@@ -165,7 +163,7 @@ impl Client {
 /// Decodes an answer that carries a freshly minted plaintext (issue, rotate). The server has
 /// already minted the token, so when the rest of a 2xx body is malformed the plaintext (and the id,
 /// if readable) is recovered and carried by the [`Error::Decode`] instead of being lost.
-fn minted<T: serde::de::DeserializeOwned>(x: &Exchange<'_>) -> Result<T> {
+pub(crate) fn minted<T: serde::de::DeserializeOwned>(x: &Exchange<'_>) -> Result<T> {
     #[derive(serde::Deserialize)]
     struct Recover {
         plaintext: crate::secret::Secret,
@@ -233,6 +231,7 @@ fn _assert_send_sync() {
 mod tests {
     use super::*;
     use crate::secret::Secret;
+    use time::OffsetDateTime;
 
     #[test]
     fn render_shows_the_banner_first() {
