@@ -293,10 +293,14 @@ plexctl_status plexctl_mint_service_token(const plexctl_client *client,
 const plexctl_secret *plexctl_service_token_access_token(const plexctl_service_token *token);
 
 // The token type ("Bearer"). Borrowed from `token`; NULL for NULL.
-const char *plexctl_service_token_type(const plexctl_service_token *token);
+const char *plexctl_service_token_token_type(const plexctl_service_token *token);
 
 // The lifetime in seconds; 0 for NULL.
 uint64_t plexctl_service_token_expires_in(const plexctl_service_token *token);
+
+// When the token expires, RFC 3339: computed on receipt from expires_in, counted from before the
+// request was sent. Borrowed from `token`; NULL for NULL.
+const char *plexctl_service_token_expires_at(const plexctl_service_token *token);
 
 // The granted scope, or NULL when none was granted. Borrowed from `token`.
 const char *plexctl_service_token_scope(const plexctl_service_token *token);
@@ -389,11 +393,11 @@ bool plexctl_rotation_preview_already_pending(const plexctl_rotation_preview *p)
 uint64_t plexctl_rotation_preview_estimated_duration_seconds(const plexctl_rotation_preview *p);
 
 // The number of affected edges; 0 for NULL.
-size_t plexctl_rotation_preview_edges_len(const plexctl_rotation_preview *p);
+size_t plexctl_rotation_preview_affected_edges_len(const plexctl_rotation_preview *p);
 
 // The affected edge at `index`, borrowed from the preview; NULL when out of range or for NULL.
-const plexctl_rotation_impact_edge *plexctl_rotation_preview_edges_get(const plexctl_rotation_preview *p,
-                                                                       size_t index);
+const plexctl_rotation_impact_edge *plexctl_rotation_preview_affected_edges_get(const plexctl_rotation_preview *p,
+                                                                                size_t index);
 
 // The Node at the other end of the edge. Borrowed from the preview; NULL for NULL.
 const char *plexctl_rotation_impact_edge_peer_node_id(const plexctl_rotation_impact_edge *e);

@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     plexctl_client_free(client);
     return (int)rc;
   }
-  printf("token_type: %s  expires_in: %llus  scope: %s\n", plexctl_service_token_type(token),
+  printf("token_type: %s  expires_in: %llus  scope: %s\n", plexctl_service_token_token_type(token),
          (unsigned long long)plexctl_service_token_expires_in(token),
          plexctl_service_token_scope(token) ? plexctl_service_token_scope(token) : "");
   plexctl_service_token_free(token);

@@ -514,6 +514,7 @@ type ServiceToken struct {
 	AccessToken []byte
 	TokenType   string
 	ExpiresIn   time.Duration
+	ExpiresAt   string // RFC 3339, computed on receipt from ExpiresIn
 	Scope       string // "" when none was granted
 }
 
@@ -552,9 +553,10 @@ func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion 
 		defer C.plexctl_service_token_free(t)
 		out = &ServiceToken{
 			AccessToken: secretBytes(C.plexctl_service_token_access_token(t)),
-			TokenType:   goString(C.plexctl_service_token_type(t)),
+			TokenType:   goString(C.plexctl_service_token_token_type(t)),
 			ExpiresIn:   time.Duration(C.plexctl_service_token_expires_in(t)) * time.Second,
 			Scope:       goString(C.plexctl_service_token_scope(t)),
+			ExpiresAt:   goString(C.plexctl_service_token_expires_at(t)),
 		}
 		return nil
 	})
@@ -687,8 +689,8 @@ func (c *Client) RotateNodeKeys(nodeID string) (*RotationTrigger, error) {
 	return out, err
 }
 
-// Edge is a peer edge a rotation would re-key.
-type Edge struct {
+// RotationImpactEdge is a peer edge a rotation would re-key.
+type RotationImpactEdge struct {
 	PeerNodeID            string
 	CurrentKID            string
 	CurrentWrapKeyVersion int64
@@ -696,11 +698,11 @@ type Edge struct {
 
 // RotationPreview is the impact a rotation would have.
 type RotationPreview struct {
-	NodeID, PeerID    string
-	AffectedPeerCount uint64
-	AffectedEdges     []Edge
-	AlreadyPending    bool
-	EstimatedDuration time.Duration
+	NodeID, PeerID           string
+	AffectedPeerCount        uint64
+	AffectedEdges            []RotationImpactEdge
+	AlreadyPending           bool
+	EstimatedDurationSeconds uint64 // a hint, not a promise
 }
 
 // PreviewNodeKeyRotation fetches the impact of a rotation without recording one.
@@ -716,17 +718,17 @@ func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error)
 		}
 		defer C.plexctl_rotation_preview_free(p)
 		out = &RotationPreview{
-			NodeID:            goString(C.plexctl_rotation_preview_node_id(p)),
-			PeerID:            goString(C.plexctl_rotation_preview_peer_id(p)),
-			AffectedPeerCount: uint64(C.plexctl_rotation_preview_affected_peer_count(p)),
-			AlreadyPending:    bool(C.plexctl_rotation_preview_already_pending(p)),
-			EstimatedDuration: time.Duration(C.plexctl_rotation_preview_estimated_duration_seconds(p)) * time.Second,
+			NodeID:                   goString(C.plexctl_rotation_preview_node_id(p)),
+			PeerID:                   goString(C.plexctl_rotation_preview_peer_id(p)),
+			AffectedPeerCount:        uint64(C.plexctl_rotation_preview_affected_peer_count(p)),
+			AlreadyPending:           bool(C.plexctl_rotation_preview_already_pending(p)),
+			EstimatedDurationSeconds: uint64(C.plexctl_rotation_preview_estimated_duration_seconds(p)),
 		}
-		n := int(C.plexctl_rotation_preview_edges_len(p))
-		out.AffectedEdges = make([]Edge, 0, n)
+		n := int(C.plexctl_rotation_preview_affected_edges_len(p))
+		out.AffectedEdges = make([]RotationImpactEdge, 0, n)
 		for i := range n {
-			e := C.plexctl_rotation_preview_edges_get(p, C.size_t(i))
-			out.AffectedEdges = append(out.AffectedEdges, Edge{
+			e := C.plexctl_rotation_preview_affected_edges_get(p, C.size_t(i))
+			out.AffectedEdges = append(out.AffectedEdges, RotationImpactEdge{
 				PeerNodeID:            goString(C.plexctl_rotation_impact_edge_peer_node_id(e)),
 				CurrentKID:            goString(C.plexctl_rotation_impact_edge_current_kid(e)),
 				CurrentWrapKeyVersion: int64(C.plexctl_rotation_impact_edge_current_wrap_key_version(e)),

@@ -6,8 +6,8 @@ use plexctl_core::{ExitCode, ServiceToken, ServiceTokenRequest, ServiceTokenSour
 
 use crate::client::plexctl_client;
 use crate::{
-    Failure, arg_opt_secret, arg_opt_str, arg_out, arg_ref, arg_str, c_str, ffi_fn, free_box,
-    opt_ptr, plexctl_secret,
+    Failure, arg_opt_secret, arg_opt_str, arg_out, arg_ref, arg_str, c_str, c_time, ffi_fn,
+    free_box, opt_ptr, plexctl_secret,
 };
 
 /// A minted service access token.
@@ -16,6 +16,7 @@ pub struct plexctl_service_token {
     token_type: CString,
     expires_in: u64,
     scope: Option<CString>,
+    expires_at: CString,
 }
 
 impl From<ServiceToken> for plexctl_service_token {
@@ -25,6 +26,7 @@ impl From<ServiceToken> for plexctl_service_token {
             token_type: c_str(&t.token_type),
             expires_in: t.expires_in,
             scope: t.scope.as_deref().map(c_str),
+            expires_at: c_time(t.expires_at),
         }
     }
 }
@@ -96,7 +98,9 @@ pub extern "C" fn plexctl_service_token_access_token(
 
 /// The token type ("Bearer"). Borrowed from `token`; NULL for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_service_token_type(token: *const plexctl_service_token) -> *const c_char {
+pub extern "C" fn plexctl_service_token_token_type(
+    token: *const plexctl_service_token,
+) -> *const c_char {
     ffi_fn! { Ok(arg_ref(token, "token")?.token_type.as_ptr()) }
 }
 
@@ -104,6 +108,15 @@ pub extern "C" fn plexctl_service_token_type(token: *const plexctl_service_token
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_service_token_expires_in(token: *const plexctl_service_token) -> u64 {
     ffi_fn! { Ok(arg_ref(token, "token")?.expires_in) }
+}
+
+/// When the token expires, RFC 3339: computed on receipt from expires_in, counted from before the
+/// request was sent. Borrowed from `token`; NULL for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_service_token_expires_at(
+    token: *const plexctl_service_token,
+) -> *const c_char {
+    ffi_fn! { Ok(arg_ref(token, "token")?.expires_at.as_ptr()) }
 }
 
 /// The granted scope, or NULL when none was granted. Borrowed from `token`.

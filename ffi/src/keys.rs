@@ -208,13 +208,15 @@ pub extern "C" fn plexctl_rotation_preview_estimated_duration_seconds(
 
 /// The number of affected edges; 0 for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edges_len(p: *const plexctl_rotation_preview) -> usize {
+pub extern "C" fn plexctl_rotation_preview_affected_edges_len(
+    p: *const plexctl_rotation_preview,
+) -> usize {
     ffi_fn! { Ok(arg_ref(p, "preview")?.edges.len()) }
 }
 
 /// The affected edge at `index`, borrowed from the preview; NULL when out of range or for NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn plexctl_rotation_preview_edges_get(
+pub extern "C" fn plexctl_rotation_preview_affected_edges_get(
     p: *const plexctl_rotation_preview,
     index: usize,
 ) -> *const plexctl_rotation_impact_edge {

@@ -146,15 +146,16 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_token_summary_created_at(NULL) == NULL && plexctl_token_summary_expires_at(NULL) == NULL);
   CHECK(plexctl_token_summary_last_used_at(NULL) == NULL && plexctl_token_summary_rotated_at(NULL) == NULL);
   CHECK(plexctl_secret_expose(NULL) == NULL && plexctl_secret_len(NULL) == 0);
-  CHECK(plexctl_service_token_access_token(NULL) == NULL && plexctl_service_token_type(NULL) == NULL);
+  CHECK(plexctl_service_token_access_token(NULL) == NULL && plexctl_service_token_token_type(NULL) == NULL);
   CHECK(plexctl_service_token_expires_in(NULL) == 0 && plexctl_service_token_scope(NULL) == NULL);
+  CHECK(plexctl_service_token_expires_at(NULL) == NULL);
   CHECK(plexctl_rotation_trigger_rotation_id(NULL) == NULL && plexctl_rotation_trigger_peer_id(NULL) == NULL);
   CHECK(plexctl_rotation_trigger_node_id(NULL) == NULL && plexctl_rotation_trigger_state(NULL) == NULL);
   CHECK(plexctl_rotation_trigger_requested_at(NULL) == NULL && !plexctl_rotation_trigger_already_pending(NULL));
   CHECK(plexctl_rotation_preview_node_id(NULL) == NULL && plexctl_rotation_preview_peer_id(NULL) == NULL);
   CHECK(plexctl_rotation_preview_affected_peer_count(NULL) == 0 && !plexctl_rotation_preview_already_pending(NULL));
-  CHECK(plexctl_rotation_preview_estimated_duration_seconds(NULL) == 0 && plexctl_rotation_preview_edges_len(NULL) == 0);
-  CHECK(plexctl_rotation_preview_edges_get(NULL, 0) == NULL);
+  CHECK(plexctl_rotation_preview_estimated_duration_seconds(NULL) == 0 && plexctl_rotation_preview_affected_edges_len(NULL) == 0);
+  CHECK(plexctl_rotation_preview_affected_edges_get(NULL, 0) == NULL);
   CHECK(plexctl_rotation_impact_edge_peer_node_id(NULL) == NULL && plexctl_rotation_impact_edge_current_kid(NULL) == NULL);
   CHECK(plexctl_rotation_impact_edge_current_wrap_key_version(NULL) == -1);
   CHECK(plexctl_logout_outcome_profile(NULL) == NULL && plexctl_logout_outcome_server(NULL) == NULL);
@@ -310,9 +311,10 @@ static void test_grants(void) {
   plexctl_service_token *st = NULL;
   CHECK(plexctl_mint_service_token(c, "svc-c", "client_credentials", (const uint8_t *)secret, strlen(secret), NULL, 0,
                               "domain:read", &st) == PLEXCTL_STATUS_OK);
-  CHECK(strcmp(plexctl_service_token_type(st), "Bearer") == 0);
+  CHECK(strcmp(plexctl_service_token_token_type(st), "Bearer") == 0);
   CHECK(plexctl_service_token_expires_in(st) > 0);
   CHECK(strcmp(plexctl_service_token_scope(st), "domain:read") == 0);
+  CHECK(plexctl_service_token_expires_at(st) != NULL && strlen(plexctl_service_token_expires_at(st)) >= 20);
   CHECK(plexctl_secret_len(plexctl_service_token_access_token(st)) > 0);
   plexctl_service_token_free(st);
 
@@ -362,14 +364,14 @@ static void test_keys(void) {
   CHECK(plexctl_preview_node_key_rotation(c, node, &p) == PLEXCTL_STATUS_OK);
   CHECK(strcmp(plexctl_rotation_preview_node_id(p), node) == 0);
   CHECK(plexctl_rotation_preview_peer_id(p) != NULL);
-  CHECK(plexctl_rotation_preview_affected_peer_count(p) == 2 && plexctl_rotation_preview_edges_len(p) == 2);
+  CHECK(plexctl_rotation_preview_affected_peer_count(p) == 2 && plexctl_rotation_preview_affected_edges_len(p) == 2);
   CHECK(!plexctl_rotation_preview_already_pending(p));
   CHECK(plexctl_rotation_preview_estimated_duration_seconds(p) > 0);
-  CHECK(plexctl_rotation_impact_edge_peer_node_id(plexctl_rotation_preview_edges_get(p, 1)) != NULL);
-  const plexctl_rotation_impact_edge *edge = plexctl_rotation_preview_edges_get(p, 0);
+  CHECK(plexctl_rotation_impact_edge_peer_node_id(plexctl_rotation_preview_affected_edges_get(p, 1)) != NULL);
+  const plexctl_rotation_impact_edge *edge = plexctl_rotation_preview_affected_edges_get(p, 0);
   CHECK(strcmp(plexctl_rotation_impact_edge_current_kid(edge), "did:web:plexsphere.com#psk-2026-04") == 0);
   CHECK(plexctl_rotation_impact_edge_current_wrap_key_version(edge) == 7);
-  CHECK(plexctl_rotation_preview_edges_get(p, 2) == NULL);
+  CHECK(plexctl_rotation_preview_affected_edges_get(p, 2) == NULL);
   plexctl_rotation_preview_free(p);
 
   CHECK(plexctl_rotate_node_keys(c, node, &t) == PLEXCTL_STATUS_OK);
