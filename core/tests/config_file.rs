@@ -1,9 +1,9 @@
 //! The config file's properties: where it is found, the 0600 rule, symlinks, the default pointer,
 //! atomic and locked writes across real processes, and a writer killed before its rename.
 //!
-//! Multi-process tests re-run this test binary as the child (`child_process_entry`, selected by
-//! `PLEXCTL_TEST_CHILD`), each child with an environment of its own, so no test changes the
-//! environment of this process.
+//! Multi-process tests run the child binary `plexctl-config-child` (tests/support/config_child.rs,
+//! its mode selected by `PLEXCTL_TEST_CHILD`), each child with an environment of its own, so no
+//! test changes the environment of this process.
 
 mod common;
 
@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use plexctl_core::config::{self, ConfigFile};
@@ -65,58 +65,13 @@ fn write_private(path: &Path, text: &str) {
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
 }
 
-/// Child-process entry points: they do nothing unless the parent set `PLEXCTL_TEST_CHILD`.
-#[test]
-fn child_process_entry() {
-    let Ok(mode) = std::env::var(CHILD) else {
-        return;
-    };
-    let var = |name: &str| std::env::var(name).unwrap();
-    let result = match mode.as_str() {
-        // Waits for the parent's start signal so that every child writes at once.
-        "add" => {
-            let go = PathBuf::from(var("PLEXCTL_TEST_GO"));
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !go.exists() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            add(
-                Path::new(&var("PLEXCTL_TEST_CONFIG")),
-                &var("PLEXCTL_TEST_PROFILE"),
-                false,
-            )
-            .map(|()| "added".to_owned())
-        }
-        "locate" => config::locate(None, true).map(|p| p.display().to_string()),
-        // Everything from the environment, as a CLI would run.
-        "logout" => Client::builder()
-            .build()
-            .and_then(|c| c.logout())
-            .map(|o| o.text()),
-        _ => panic!("unknown child mode {mode}"),
-    };
-    match result {
-        Ok(line) => println!("{MARK}{line}"),
-        Err(e) => {
-            println!("{MARK}{e}");
-            std::process::exit(e.exit_code());
-        }
-    }
-}
-
-/// This test binary, re-run as the child `mode`, with only the environment given here.
+/// The child binary in `mode`, with only the environment given here.
 fn child(mode: &str, env: &[(&str, &Path)]) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "child_process_entry",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env_clear()
-    .env(CHILD, mode)
-    .stdin(Stdio::null())
-    .stderr(Stdio::null());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plexctl-config-child"));
+    cmd.env_clear()
+        .env(CHILD, mode)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
