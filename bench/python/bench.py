@@ -56,7 +56,7 @@ def wheel() -> None:
     measure("python-wheel", "rotate", N, lambda: c.rotate_token(E["BENCH_ROTATE_ID"]))
     measure("python-wheel", "preview", N, lambda: c.preview_node_key_rotation(E["BENCH_NODE"]))
     measure("python-wheel", "grant", N,
-            lambda: c.service_token(E["BENCH_CLIENT_ID"], "client_credentials", client_secret=secret))
+            lambda: c.mint_service_token(E["BENCH_CLIENT_ID"], "client_credentials", client_secret=secret))
     measure("python-wheel", "list10k", max(N // 10, 20), big.list_tokens)
 
 
