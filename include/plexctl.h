@@ -96,6 +96,13 @@ enum plexctl_error_kind
   // A bug: a panic caught at a door's boundary instead of unwinding into the caller. Exit
   // code 1. Core itself never returns it.
   PLEXCTL_ERROR_KIND_INTERNAL = 17,
+  // Device login: the user denied the request (`access_denied`). Exit code 4.
+  PLEXCTL_ERROR_KIND_ACCESS_DENIED = 18,
+  // Device login: the device code expired (`expired_token`, or its lifetime ran out while
+  // polling). Exit code 1.
+  PLEXCTL_ERROR_KIND_LOGIN_EXPIRED = 19,
+  // The caller stopped a long-running call (a device login's polling). Exit code 1.
+  PLEXCTL_ERROR_KIND_CANCELLED = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -108,6 +108,13 @@ pub enum ErrorKind {
     /// A bug: a panic caught at a door's boundary instead of unwinding into the caller. Exit
     /// code 1. Core itself never returns it.
     Internal = 17,
+    /// Device login: the user denied the request (`access_denied`). Exit code 4.
+    AccessDenied = 18,
+    /// Device login: the device code expired (`expired_token`, or its lifetime ran out while
+    /// polling). Exit code 1.
+    LoginExpired = 19,
+    /// The caller stopped a long-running call (a device login's polling). Exit code 1.
+    Cancelled = 20,
 }
 
 impl ErrorKind {
@@ -130,6 +137,9 @@ impl ErrorKind {
         ErrorKind::Config,
         ErrorKind::Setup,
         ErrorKind::Internal,
+        ErrorKind::AccessDenied,
+        ErrorKind::LoginExpired,
+        ErrorKind::Cancelled,
     ];
 
     /// The stable snake_case name (`usage`, `rebac_denied`, ...).
@@ -152,6 +162,9 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::Setup => "setup",
             ErrorKind::Internal => "internal",
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::LoginExpired => "login_expired",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 
@@ -167,7 +180,9 @@ impl ErrorKind {
             ErrorKind::MissingCredentials
             | ErrorKind::InsecureTransport
             | ErrorKind::InsecureConfig => ExitCode::Credentials,
-            ErrorKind::PermissionDenied | ErrorKind::NodeNotFound => ExitCode::Denied,
+            ErrorKind::PermissionDenied | ErrorKind::NodeNotFound | ErrorKind::AccessDenied => {
+                ExitCode::Denied
+            }
             ErrorKind::RebacDenied => ExitCode::RebacDenied,
             ErrorKind::NotProvisioned
             | ErrorKind::Api
@@ -178,7 +193,9 @@ impl ErrorKind {
             | ErrorKind::SessionNotSaved
             | ErrorKind::Config
             | ErrorKind::Setup
-            | ErrorKind::Internal => ExitCode::Runtime,
+            | ErrorKind::Internal
+            | ErrorKind::LoginExpired
+            | ErrorKind::Cancelled => ExitCode::Runtime,
         }
     }
 }
@@ -209,6 +226,12 @@ pub enum Operation {
     KeyRotatePreview,
     /// Logout's `DELETE /v1/auth/tokens/{id}` of the stored session.
     Logout,
+    /// `POST /v1/auth/device-code`: start a device login.
+    DeviceCode,
+    /// `POST /v1/auth/device-token`: poll a device login.
+    DeviceToken,
+    /// `GET /v1/auth/whoami`.
+    Whoami,
 }
 
 impl Operation {
@@ -223,6 +246,9 @@ impl Operation {
             Operation::KeyRotate => "key rotate",
             Operation::KeyRotatePreview => "key rotate preview",
             Operation::Logout => "logout",
+            Operation::DeviceCode => "device login",
+            Operation::DeviceToken => "device login poll",
+            Operation::Whoami => "whoami",
         }
     }
 
@@ -237,6 +263,7 @@ impl Operation {
                 | Operation::KeyRotate
                 | Operation::KeyRotatePreview
                 | Operation::Logout
+                | Operation::Whoami
         )
     }
 
@@ -316,6 +343,13 @@ impl ApiError {
 
     /// What the answer means: the status read in the light of the operation.
     pub fn kind(&self) -> ErrorKind {
+        if self.operation == Operation::DeviceToken {
+            match self.code() {
+                Some("access_denied") => return ErrorKind::AccessDenied,
+                Some("expired_token") => return ErrorKind::LoginExpired,
+                _ => {}
+            }
+        }
         match (self.status, self.operation.is_key_rotate()) {
             (403, true) => ErrorKind::RebacDenied,
             (403, false) => ErrorKind::PermissionDenied,
@@ -454,6 +488,30 @@ pub enum Error {
         /// The rotation, with the new plaintext.
         rotated: Box<crate::tokens::model::RotatedToken>,
     },
+    /// A device login ended on the client's side: the code's lifetime ran out (kind
+    /// `login_expired`) or the caller stopped it (kind `cancelled`). Exit code 1.
+    #[error("device login: {}", match end {
+        LoginEnd::Expired => "the code expired before it was approved; start again",
+        LoginEnd::Cancelled => "cancelled",
+    })]
+    Login {
+        /// How it ended.
+        end: LoginEnd,
+    },
+    /// A device login succeeded but its session could not be written to the config file. Exit
+    /// code 1, kind `session_not_saved`. The access token is in [`Error::recovered_plaintext`].
+    #[error(
+        "the login succeeded but {} could not be updated ({message}); the access token is held by this error",
+        path.display()
+    )]
+    LoginNotSaved {
+        /// The config file.
+        path: PathBuf,
+        /// Why the write failed.
+        message: String,
+        /// The access token the login obtained.
+        token: crate::secret::Secret,
+    },
     /// A 2xx body that does not parse as the documented shape, or is larger than the cap. Exit code 1.
     ///
     /// When the body still held a plaintext (an issue or rotate answer with some other field
@@ -475,6 +533,16 @@ pub enum Error {
         /// The plaintext (and id) recovered from a malformed issue or rotate answer.
         recovered: Option<Box<RecoveredToken>>,
     },
+}
+
+/// Why a device login ended without a token on the client's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginEnd {
+    /// The device code's lifetime ran out before the user approved.
+    Expired,
+    /// The caller stopped the polling.
+    Cancelled,
 }
 
 /// A token the server minted in an answer that could not be decoded in full: its plaintext (and
@@ -518,7 +586,15 @@ impl Error {
             Error::Setup(_) => ErrorKind::Setup,
             Error::Transport { timeout: true, .. } => ErrorKind::Timeout,
             Error::Transport { .. } => ErrorKind::Transport,
-            Error::SessionNotSaved { .. } => ErrorKind::SessionNotSaved,
+            Error::SessionNotSaved { .. } | Error::LoginNotSaved { .. } => {
+                ErrorKind::SessionNotSaved
+            }
+            Error::Login {
+                end: LoginEnd::Expired,
+            } => ErrorKind::LoginExpired,
+            Error::Login {
+                end: LoginEnd::Cancelled,
+            } => ErrorKind::Cancelled,
             Error::Decode { .. } => ErrorKind::Decode,
         }
     }
@@ -556,11 +632,16 @@ impl Error {
     }
 
     /// A plaintext the server minted that this error must not lose: the new plaintext of an
-    /// [`Error::SessionNotSaved`], or the one an [`Error::Decode`] recovered. Store or show it.
+    /// [`Error::SessionNotSaved`], the access token of an [`Error::LoginNotSaved`], or the one an
+    /// [`Error::Decode`] recovered. Store or show it.
     pub fn recovered_plaintext(&self) -> Option<&crate::secret::Secret> {
-        self.rotated_token()
-            .map(|r| &r.plaintext)
-            .or_else(|| self.recovered_token().map(|r| &r.plaintext))
+        match self {
+            Error::LoginNotSaved { token, .. } => Some(token),
+            _ => self
+                .rotated_token()
+                .map(|r| &r.plaintext)
+                .or_else(|| self.recovered_token().map(|r| &r.plaintext)),
+        }
     }
 
     /// A usage error (exit code 2) for the input `field` (in the API's words), with what was

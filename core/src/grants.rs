@@ -260,7 +260,7 @@ impl Client {
             .chain(req.client_assertion.iter())
             .collect();
         let sent = Instant::now();
-        let (mut token, _) = self.call::<ServiceToken>(Request {
+        let (token, _) = self.call::<ServiceToken>(Request {
             operation: Operation::ServiceToken,
             method: Method::POST,
             path: "/v1/auth/service/token".into(),
@@ -269,26 +269,34 @@ impl Client {
             secrets,
             server: None,
         })?;
-        // The lifetime counts from before the request, so a slow answer never overstates it. A
-        // lifetime no clock can represent is a malformed answer, not a panic.
-        token.expires_at = i64::try_from(token.expires_in)
-            .ok()
-            .and_then(|secs| {
-                let sent_at =
-                    OffsetDateTime::now_utc().checked_sub(sent.elapsed().try_into().ok()?)?;
-                sent_at.checked_add(time::Duration::seconds(secs))
-            })
-            .filter(|_| {
-                sent.checked_add(Duration::from_secs(token.expires_in))
-                    .is_some()
-            })
-            .ok_or_else(|| Error::Decode {
-                operation: Operation::ServiceToken,
-                message: format!("expires_in {} is out of range", token.expires_in),
-                recovered: None,
-            })?;
-        Ok(token)
+        with_expiry(token, sent, Operation::ServiceToken)
     }
+}
+
+/// Sets `expires_at` of a token received for a request sent at `sent`. The lifetime counts from
+/// before the request, so a slow answer never overstates it; a lifetime no clock can represent is
+/// a malformed answer ([`Error::Decode`]), not a panic.
+pub(crate) fn with_expiry(
+    mut token: ServiceToken,
+    sent: Instant,
+    operation: Operation,
+) -> Result<ServiceToken> {
+    token.expires_at = i64::try_from(token.expires_in)
+        .ok()
+        .and_then(|secs| {
+            let sent_at = OffsetDateTime::now_utc().checked_sub(sent.elapsed().try_into().ok()?)?;
+            sent_at.checked_add(time::Duration::seconds(secs))
+        })
+        .filter(|_| {
+            sent.checked_add(Duration::from_secs(token.expires_in))
+                .is_some()
+        })
+        .ok_or_else(|| Error::Decode {
+            operation,
+            message: format!("expires_in {} is out of range", token.expires_in),
+            recovered: None,
+        })?;
+    Ok(token)
 }
 
 /// Default time before expiry at which [`ServiceTokenSource`] mints a new token.

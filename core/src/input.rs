@@ -28,7 +28,10 @@ impl FromStr for IdentityRef {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || Error::usage("identity_ref", "expected user:<uuid> or service:<uuid>");
         let (kind, id) = s.split_once(':').ok_or_else(bad)?;
-        let id = Uuid::try_parse(id).map_err(|_| bad())?;
+        let id = Uuid::try_parse(id)
+            .ok()
+            .filter(|id| !id.is_nil())
+            .ok_or_else(bad)?;
         match kind {
             "user" => Ok(IdentityRef::User(id)),
             "service" => Ok(IdentityRef::Service(id)),
@@ -158,12 +161,17 @@ impl fmt::Display for Ttl {
     }
 }
 
-/// Parses a UUID argument (`id`, `node_id`, ...).
+/// Parses a UUID argument (`id`, `node_id`, `domain_id`, ...). The nil UUID names nothing the
+/// server has, so it is refused here rather than sent.
 ///
 /// # Errors
-/// A usage error (exit code 2) naming `field` when `s` is not a UUID.
+/// A usage error (exit code 2) naming `field` when `s` is not a UUID or is the nil UUID.
 pub fn parse_uuid(field: &'static str, s: &str) -> Result<Uuid> {
-    Uuid::try_parse(s.trim()).map_err(|_| Error::usage(field, "expected a UUID"))
+    match Uuid::try_parse(s.trim()) {
+        Ok(id) if id.is_nil() => Err(Error::usage(field, "the nil UUID names nothing")),
+        Ok(id) => Ok(id),
+        Err(_) => Err(Error::usage(field, "expected a UUID")),
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +190,7 @@ mod tests {
             "user",
             "user:",
             "user:nope",
+            "user:00000000-0000-0000-0000-000000000000",
             "group:0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2",
             id,
         ] {
@@ -215,6 +224,9 @@ mod tests {
         assert!(parse_uuid("id", "0190a8c0-1234-7a0a-8a0a-a0a0a0a0a0a3").is_ok());
         let e = parse_uuid("id", "not-a-uuid").unwrap_err();
         assert_eq!(e.exit_code(), 2);
+        let nil = parse_uuid("node_id", "00000000-0000-0000-0000-000000000000").unwrap_err();
+        assert_eq!(nil.exit_code(), 2);
+        assert!(nil.to_string().contains("nil"), "{nil}");
         assert!(e.to_string().contains("id"));
     }
 }

@@ -110,9 +110,11 @@ pub mod grants;
 mod http;
 pub mod input;
 pub mod keys;
+pub mod login;
 pub mod psk;
 mod secret;
 pub mod session;
+pub mod status;
 pub mod timefmt;
 pub mod tokens;
 
@@ -122,6 +124,8 @@ pub use error::{ApiError, Error, ErrorKind, ExitCode, Operation, Problem, Recove
 pub use grants::{GrantType, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 pub use input::{EnvPrefix, IdentityRef, Ttl};
 pub use keys::{RotationImpactEdge, RotationPreview, RotationTrigger};
+pub use login::{DeviceAuthorization, DeviceLoginRequest, IdpBinding, LoginOutcome, LoginTarget};
 pub use secret::Secret;
 pub use session::LogoutOutcome;
+pub use status::{AuthState, PrincipalType, Status, Whoami};
 pub use tokens::{IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};

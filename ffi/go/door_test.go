@@ -46,6 +46,9 @@ func TestErrorKindNames(t *testing.T) {
 		{ErrorKindConfig, "config"},
 		{ErrorKindSetup, "setup"},
 		{ErrorKindInternal, "internal"},
+		{ErrorKindAccessDenied, "access_denied"},
+		{ErrorKindLoginExpired, "login_expired"},
+		{ErrorKindCancelled, "cancelled"},
 	}
 	for i, k := range kinds {
 		if got := k.kind.String(); got != k.name {
@@ -55,7 +58,7 @@ func TestErrorKindNames(t *testing.T) {
 			t.Errorf("%s = %d, want %d (the header numbers kinds 1..17)", k.name, uint32(k.kind), i+1)
 		}
 	}
-	for _, k := range []ErrorKind{0, ErrorKindInternal + 1} {
+	for _, k := range []ErrorKind{0, ErrorKindCancelled + 1} {
 		if got, want := k.String(), fmt.Sprintf("ErrorKind(%d)", uint32(k)); got != want {
 			t.Errorf("unknown kind: %q, want %q", got, want)
 		}

@@ -125,6 +125,9 @@ const (
 	ErrorKindConfig             ErrorKind = C.PLEXCTL_ERROR_KIND_CONFIG              // config file I/O (1)
 	ErrorKindSetup              ErrorKind = C.PLEXCTL_ERROR_KIND_SETUP               // CA bundle, TLS set-up (1)
 	ErrorKindInternal           ErrorKind = C.PLEXCTL_ERROR_KIND_INTERNAL            // a bug caught at the door (1)
+	ErrorKindAccessDenied       ErrorKind = C.PLEXCTL_ERROR_KIND_ACCESS_DENIED       // device login denied (4)
+	ErrorKindLoginExpired       ErrorKind = C.PLEXCTL_ERROR_KIND_LOGIN_EXPIRED       // device code expired (1)
+	ErrorKindCancelled          ErrorKind = C.PLEXCTL_ERROR_KIND_CANCELLED           // the caller stopped it (1)
 )
 
 // String is the library's name of the kind ("usage", "node_not_found", ...), or "ErrorKind(n)"

@@ -75,6 +75,9 @@ kind_table! {
     Config => ConfigError,
     Setup => SetupError,
     Internal => InternalError,
+    AccessDenied => AccessDenied,
+    LoginExpired => LoginExpired,
+    Cancelled => Cancelled,
 }
 
 /// `_plexctl._error_kinds()`: every kind the core has, as `(name, exit_code, class)`, from the
@@ -134,6 +137,10 @@ fn fields(py: Python<'_>, e: CoreError, kw: &Bound<'_, PyDict>) -> PyResult<()> 
         // whose plaintext is a masked Secret.
         CoreError::SessionNotSaved { rotated, .. } => {
             kw.set_item("rotated", (*rotated).to_door(py)?)?;
+        }
+        // A login's access token, likewise, as a masked Secret.
+        CoreError::LoginNotSaved { token, .. } => {
+            kw.set_item("plaintext", Py::new(py, crate::secret::Secret::wrap(token))?)?;
         }
         _ => {}
     }
@@ -287,6 +294,9 @@ mod tests {
             (ErrorKind::SessionNotSaved, "SessionNotSavedError"),
             // Only a panic caught at the boundary (client.rs `call`) produces it.
             (ErrorKind::Internal, "InternalError"),
+            (ErrorKind::AccessDenied, "AccessDenied"),
+            (ErrorKind::LoginExpired, "LoginExpired"),
+            (ErrorKind::Cancelled, "Cancelled"),
         ];
         for (kind, class) in answered {
             assert_eq!(class_name(kind), Some(class));

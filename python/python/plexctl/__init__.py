@@ -45,6 +45,9 @@ from plexctl.errors import (
     NodeNotFound,
     NotProvisioned,
     InternalError,
+    AccessDenied,
+    LoginExpired,
+    Cancelled,
     PermissionDenied,
     RebacDenied,
     ResponseError,
@@ -92,5 +95,8 @@ __all__ = [
     "NodeNotFound",
     "NotProvisioned",
     "InternalError",
+    "AccessDenied",
+    "LoginExpired",
+    "Cancelled",
     "SessionNotSavedError",
 ]

@@ -28,10 +28,13 @@ names the meanings. Each exception carries:
     │                                                                issue/rotate answer held one)
     ├── SessionNotSavedError                session_not_saved    1   rotated but not saved (.rotated)
     ├── InternalError                       internal             1   a bug: the library panicked
+    ├── Cancelled                           cancelled            1   the caller stopped a login
     └── APIError                            api                  1   any other non-2xx (.status, ...)
         ├── PermissionDenied                permission_denied    4   403 on tokens / grants / logout
         │   └── RebacDenied                 rebac_denied         77  403 on key rotate
         ├── NodeNotFound                    node_not_found       4   key rotate: 404 node_not_found
+        ├── AccessDenied                    access_denied        4   device login: the user denied it
+        ├── LoginExpired                    login_expired        1   device login: the code expired
         └── NotProvisioned                  not_provisioned      1   501: not provisioned
 
 The kind → class table lives in the extension (``python/src/errors.rs``); the exit codes in the
@@ -68,6 +71,9 @@ __all__ = [
     "NotProvisioned",
     "SessionNotSavedError",
     "InternalError",
+    "AccessDenied",
+    "LoginExpired",
+    "Cancelled",
 ]
 
 
@@ -303,15 +309,17 @@ class NotProvisioned(APIError):
 
 
 class SessionNotSavedError(Error):
-    """``Client.rotate_session()`` rotated the stored token but could not write the config file
-    (kind ``session_not_saved``).
+    """A stored session changed on the server but the config file could not be written (kind
+    ``session_not_saved``).
 
-    The new plaintext is not lost: ``rotated`` is the :class:`plexctl.RotatedToken` (its
-    ``plaintext`` a masked :class:`plexctl.Secret`); store it. The old plaintext keeps working until
-    ``rotated.rotation_deadline``.
+    The new credential is not lost. After ``Client.rotate_session()``, ``rotated`` is the
+    :class:`plexctl.RotatedToken` (its ``plaintext`` a masked :class:`plexctl.Secret`); the old
+    plaintext keeps working until ``rotated.rotation_deadline``. After a login, ``plaintext`` is the
+    session's access token as a masked :class:`plexctl.Secret`. Store it.
     """
 
     rotated: Any
+    plaintext: Any
 
     def __init__(
         self,
@@ -321,11 +329,28 @@ class SessionNotSavedError(Error):
         exit_code: int,
         operation: Optional[str] = None,
         rotated: Any = None,
+        plaintext: Any = None,
     ) -> None:
         super().__init__(message, kind=kind, exit_code=exit_code, operation=operation)
         self.rotated = rotated
+        self.plaintext = plaintext if plaintext is not None else getattr(rotated, "plaintext", None)
 
 
 class InternalError(Error):
     """A bug in the library (kind ``internal``): it panicked, and the panic was caught at the
     boundary instead of escaping as a ``BaseException``. Please report it."""
+
+
+class AccessDenied(APIError):
+    """A device login the user denied in the browser (kind ``access_denied``, exit code 4)."""
+
+
+class LoginExpired(APIError):
+    """A device login whose code expired before it was approved (kind ``login_expired``): the
+    server said ``expired_token`` (``status`` 400), or its lifetime ran out while polling
+    (``status`` 0). Start again."""
+
+
+class Cancelled(Error):
+    """A device login the caller stopped (kind ``cancelled``): the ``cancelled`` callback said so,
+    or Ctrl-C (``KeyboardInterrupt`` is raised instead when Python has a signal pending)."""
