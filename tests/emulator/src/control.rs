@@ -1,7 +1,6 @@
 //! The control API under `/_emulator/`: thin wrappers over the same state methods the Rust handle
 //! uses, so C, Go and Python tests can drive the emulator.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -10,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::faults::Fault;
+use crate::faults::{self, FaultSpec};
 use crate::grants::sign_assertion;
 use crate::http::{ok_json, problem, tri};
 use crate::state::{AssertionSpec, RetriggerMode, ServiceIdentitySpec, St};
@@ -34,14 +33,44 @@ fn ctl_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
 pub(crate) async fn ctl_stats(State(s): State<St>) -> Response {
     ok_json(
         StatusCode::OK,
-        json!({"requests": s.requests.load(Ordering::SeqCst), "connections": s.connections.load(Ordering::SeqCst)}),
+        serde_json::to_value(s.stats()).expect("stats serialize"),
     )
 }
 
-pub(crate) async fn ctl_set_fault(State(s): State<St>, body: Bytes) -> Response {
-    let fault: Fault = tri!(ctl_body(&body));
-    s.lock().fault = Some(fault);
+pub(crate) async fn ctl_reset_stats(State(s): State<St>) -> Response {
+    s.reset_stats();
     StatusCode::NO_CONTENT.into_response()
+}
+
+pub(crate) async fn ctl_set_fault(State(s): State<St>, body: Bytes) -> Response {
+    let spec: FaultSpec = tri!(ctl_body(&body));
+    tri!(faults::check(&spec.fault.kind).map_err(|e| ctl_error(&e)));
+    // Serde ignores fields it does not know; a misspelt knob would silently do nothing.
+    let sent: Value = tri!(ctl_body(&body));
+    let known = serde_json::to_value(&spec).expect("faults serialize");
+    if let (Some(sent), Some(known)) = (sent.as_object(), known.as_object()) {
+        let unknown: Vec<&str> = sent
+            .keys()
+            .filter(|k| !known.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return ctl_error(&format!(
+                "unknown field(s) for this fault kind: {}",
+                unknown.join(", ")
+            ));
+        }
+    }
+    s.lock().fault = Some(spec);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub(crate) async fn ctl_get_fault(State(s): State<St>) -> Response {
+    let fault = s.lock().fault.clone();
+    ok_json(
+        StatusCode::OK,
+        serde_json::to_value(fault).expect("faults serialize"),
+    )
 }
 
 pub(crate) async fn ctl_clear_fault(State(s): State<St>) -> Response {

@@ -9,8 +9,12 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::faults::{FaultKind, Taken};
 use crate::http::{json_body, ok_json, problem, tri};
 use crate::state::{AssertionSpec, Hash, ServiceRow, Shared, St};
+
+/// The `expires_in` of the `grant_huge_expires_in` fault: about 31,700 years.
+const HUGE_EXPIRES_IN: u64 = 1_000_000_000_000;
 
 const SIGNING_KEY: &str = include_str!("../keys/signing.pem");
 const VERIFYING_KEY: &str = include_str!("../keys/signing.pub.pem");
@@ -188,5 +192,10 @@ pub(crate) async fn service_token(
     if let Some(scope) = req.scope {
         body["scope"] = json!(scope);
     }
-    ok_json(StatusCode::OK, body)
+    let late = s.take_late_fault(path, |k| matches!(k, FaultKind::GrantHugeExpiresIn));
+    if late.is_some() {
+        body["expires_in"] = json!(HUGE_EXPIRES_IN);
+    }
+    let resp = ok_json(StatusCode::OK, body);
+    Taken::decorate_late(late, resp)
 }

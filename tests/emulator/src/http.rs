@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -20,7 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::faults::FaultKind;
+use crate::faults::{self, FaultKind, Seen};
 use crate::state::{Shared, St};
 use crate::{control, grants, keys, tokens};
 
@@ -35,7 +34,7 @@ pub(crate) async fn serve(
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                shared.connections.fetch_add(1, Ordering::SeqCst);
+                shared.connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 let router = router.clone();
@@ -62,56 +61,32 @@ async fn handle(
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response, std::io::Error> {
     let path = req.uri().path().to_owned();
-    if !path.starts_with("/_emulator/") {
-        shared.requests.fetch_add(1, Ordering::SeqCst);
-        match shared.take_fault(&path, false) {
-            None => {}
-            Some(FaultKind::Drop) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "fault: drop",
-                ));
-            }
-            Some(FaultKind::Latency { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
-            Some(FaultKind::Status { status, code }) => {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let code = code.unwrap_or_else(|| "injected_fault".into());
-                return Ok(problem(status, &code, "injected fault", &path));
-            }
-            Some(FaultKind::HtmlBadGateway) => {
-                let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-                return Ok((
-                    StatusCode::BAD_GATEWAY,
-                    [(header::CONTENT_TYPE, "text/html")],
-                    page,
-                )
-                    .into_response());
-            }
-            Some(FaultKind::MalformedJson) => {
-                return Ok((
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    "[{\"id\": \"0190a8c0-",
-                )
-                    .into_response());
-            }
-            Some(FaultKind::Oversized { bytes }) => {
-                let entry = r#"{"id":"0190a8c0-1234-7a0a-8a0a-a0a0a0a0a0a3","env_prefix":"prod","created_at":"2026-01-01T00:00:00Z","expires_at":"2027-01-01T00:00:00Z"}"#;
-                let n = bytes / (entry.len() + 1) + 1;
-                let body = format!("[{}]", vec![entry; n].join(","));
-                return Ok((
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    body,
-                )
-                    .into_response());
-            }
-            Some(FaultKind::SunsetSkew { .. }) => {}
-        }
+    if path.starts_with("/_emulator/") {
+        return Ok(route(router, req).await);
     }
+    shared.count_request(req.method().as_str(), &path);
+    let Some(taken) = shared.take_early_fault(&path) else {
+        return Ok(route(router, req).await);
+    };
+    let resp = match &taken.kind {
+        FaultKind::Drop => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "fault: drop",
+            ));
+        }
+        FaultKind::Latency { ms } => {
+            tokio::time::sleep(Duration::from_millis(*ms)).await;
+            route(router, req).await
+        }
+        kind => faults::answer(kind, &Seen::of(req, kind).await),
+    };
+    Ok(taken.decorate(resp))
+}
+
+async fn route(router: Router, req: Request<hyper::body::Incoming>) -> Response {
     let resp: Result<Response, Infallible> = router.oneshot(req).await;
-    Ok(resp.unwrap_or_else(|e| match e {}))
+    resp.unwrap_or_else(|e| match e {})
 }
 
 fn router(shared: St) -> Router {
@@ -128,10 +103,15 @@ fn router(shared: St) -> Router {
             "/v1/nodes/{id}/keys/rotate/preview",
             get(keys::key_rotate_preview),
         )
-        .route("/_emulator/stats", get(control::ctl_stats))
+        .route(
+            "/_emulator/stats",
+            get(control::ctl_stats).delete(control::ctl_reset_stats),
+        )
         .route(
             "/_emulator/fault",
-            put(control::ctl_set_fault).delete(control::ctl_clear_fault),
+            put(control::ctl_set_fault)
+                .get(control::ctl_get_fault)
+                .delete(control::ctl_clear_fault),
         )
         .route("/_emulator/clock/advance", post(control::ctl_advance_clock))
         .route("/_emulator/tokens", post(control::ctl_seed_token))

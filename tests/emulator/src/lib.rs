@@ -5,9 +5,12 @@
 //! describes them: API tokens (psk plaintexts, Argon2id-hashed secrets, expiry, revocation,
 //! rotation with a grace period and a `Sunset` header), service-token grants (`client_credentials`
 //! and JWT-bearer with EdDSA assertions), and per-Node mesh-key rotation (trigger, preview,
-//! idempotent pending rows, both re-trigger behaviours). Faults (a status, a proxy's HTML page, a
-//! dropped connection, a malformed or oversized body, latency, a skewed `Sunset`) make failure
-//! paths real. A control API under `/_emulator/` drives the same state from other languages.
+//! idempotent pending rows, both re-trigger behaviours). Faults (a status with an optional
+//! `Retry-After`, a proxy's HTML page, a dropped connection, a malformed, oversized or canned body,
+//! latency, a body dripped a byte at a time, answers that echo the caller's secrets or carry
+//! terminal escapes, a skewed `Sunset`, a bad `expires_at` or `expires_in` on a real operation) make
+//! failure paths real; [`Stats`] counts what arrived. A control API under `/_emulator/` drives the
+//! same state from other languages.
 //!
 //! The emulator does not depend on `plexctl-core`: its [`psk`] codec and its input checks are
 //! written from the contract, so a test that passes against it checks the client against an
@@ -39,8 +42,10 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-pub use faults::{Fault, FaultKind};
-pub use state::{AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec};
+pub use faults::{Fault, FaultKind, FaultSpec, HTML_ECHO_OFFSET, RetryAfter};
+pub use state::{
+    AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec, Stats,
+};
 
 use state::{Shared, St};
 
@@ -154,9 +159,34 @@ impl Emulator {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
+    /// API requests received on exactly this path (rejected and faulted ones included).
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.shared.stats().paths.get(path).copied().unwrap_or(0)
+    }
+
+    /// Every counter: requests, connections, requests per path and per `METHOD path`.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Sets every counter of [`stats`](Self::stats) back to zero.
+    pub fn reset_stats(&self) {
+        self.shared.reset_stats();
+    }
+
     /// Sets (or clears) the fault.
     pub fn set_fault(&self, fault: Option<Fault>) {
-        self.shared.lock().fault = fault;
+        self.set_fault_spec(fault.map(FaultSpec::from));
+    }
+
+    /// Sets (or clears) the fault with its answer's knobs (`Retry-After`).
+    pub fn set_fault_spec(&self, spec: Option<FaultSpec>) {
+        self.shared.lock().fault = spec;
+    }
+
+    /// The fault in force, with what is left of its `count`.
+    pub fn fault(&self) -> Option<FaultSpec> {
+        self.shared.lock().fault.clone()
     }
 
     /// Moves the emulator's clock forward (expiry and rotation deadlines follow it).

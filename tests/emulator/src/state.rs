@@ -1,8 +1,8 @@
 //! The emulator's state: its settings, its rows (tokens, service identities, Nodes) and the
 //! operations on them that both the HTTP handlers and the Rust handle use.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::AtomicU64;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::faults::Fault;
+use crate::faults::FaultSpec;
 
 /// How a second key-rotate trigger for a Node with a pending rotation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +23,7 @@ pub enum RetriggerMode {
     Conflict409,
 }
 
-/// The emulator's settings; [`Emulator::set_config`] changes them at run time.
+/// The emulator's settings; [`Emulator::set_config`](crate::Emulator::set_config) changes them at run time.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Argon2id memory cost in KiB.
@@ -103,7 +103,7 @@ pub enum ServiceIdentitySpec {
     },
 }
 
-/// A JWT-bearer assertion to sign with [`Emulator::sign_assertion`].
+/// A JWT-bearer assertion to sign with [`Emulator::sign_assertion`](crate::Emulator::sign_assertion).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssertionSpec {
     /// The `sub` claim.
@@ -134,7 +134,7 @@ pub struct Edge {
     pub current_wrap_key_version: i64,
 }
 
-/// A Node registered with [`Emulator::add_node`].
+/// A Node registered with [`Emulator::add_node`](crate::Emulator::add_node).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeFixture {
     /// The Node.
@@ -183,7 +183,7 @@ pub(crate) struct Inner {
     pub(crate) denied: HashSet<String>,
     pub(crate) services: HashMap<String, ServiceRow>,
     pub(crate) nodes: HashMap<Uuid, NodeRow>,
-    pub(crate) fault: Option<Fault>,
+    pub(crate) fault: Option<FaultSpec>,
     pub(crate) clock_offset: time::Duration,
     pub(crate) correlation: u64,
 }
@@ -192,6 +192,21 @@ pub(crate) struct Shared {
     pub(crate) inner: Mutex<Inner>,
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicU64,
+    /// API requests per path and per `METHOD path`.
+    counts: Mutex<(BTreeMap<String, u64>, BTreeMap<String, u64>)>,
+}
+
+/// What the emulator has seen since it started (or since the last reset).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// API requests received (everything but `/_emulator/`), rejected and faulted ones included.
+    pub requests: u64,
+    /// TCP connections accepted.
+    pub connections: u64,
+    /// API requests per path, e.g. `"/v1/auth/tokens": 3`.
+    pub paths: BTreeMap<String, u64>,
+    /// API requests per method and path, e.g. `"GET /v1/auth/tokens": 2`.
+    pub routes: BTreeMap<String, u64>,
 }
 
 /// The state as the handlers hold it.
@@ -213,7 +228,35 @@ impl Shared {
             }),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            counts: Mutex::new(Default::default()),
         }
+    }
+
+    /// Counts one API request.
+    pub(crate) fn count_request(&self, method: &str, path: &str) {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *counts.0.entry(path.to_owned()).or_default() += 1;
+        *counts.1.entry(format!("{method} {path}")).or_default() += 1;
+    }
+
+    /// The counters.
+    pub(crate) fn stats(&self) -> Stats {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        Stats {
+            requests: self.requests.load(Ordering::SeqCst),
+            connections: self.connections.load(Ordering::SeqCst),
+            paths: counts.0.clone(),
+            routes: counts.1.clone(),
+        }
+    }
+
+    /// Sets every counter back to zero.
+    pub(crate) fn reset_stats(&self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        self.requests.store(0, Ordering::SeqCst);
+        self.connections.store(0, Ordering::SeqCst);
+        *counts = Default::default();
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {

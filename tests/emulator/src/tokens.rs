@@ -8,12 +8,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::faults::FaultKind;
+use crate::faults::{FaultKind, Taken};
 use crate::http::{
     Principal, authenticate, check_denied, empty_body, json_body, ok_json, path_uuid, problem, tri,
     ts,
 };
 use crate::state::{St, TokenRow};
+
+/// The `expires_at` of the `issue_bad_expiry` and `rotate_bad_expiry` faults.
+const BAD_DATE: &str = "not-a-date";
 
 fn visible(row: &TokenRow, p: &Principal) -> bool {
     !row.revoked && (row.owner == p.identity || row.identity == p.identity)
@@ -77,10 +80,13 @@ pub(crate) async fn issue_token(State(s): State<St>, headers: HeaderMap, body: B
     };
     let (id, plaintext) = s.mint(&req.identity_ref, &p.identity, &req.env_prefix, ttl);
     let expires_at = s.lock().tokens[&id].expires_at;
-    ok_json(
-        StatusCode::CREATED,
-        json!({"id": id, "plaintext": plaintext, "env_prefix": req.env_prefix, "expires_at": ts(expires_at)}),
-    )
+    let mut body = json!({"id": id, "plaintext": plaintext, "env_prefix": req.env_prefix, "expires_at": ts(expires_at)});
+    let late = s.take_late_fault(path, |k| matches!(k, FaultKind::IssueBadExpiry));
+    if late.is_some() {
+        body["expires_at"] = json!(BAD_DATE);
+    }
+    let resp = ok_json(StatusCode::CREATED, body);
+    Taken::decorate_late(late, resp)
 }
 
 pub(crate) async fn list_tokens(State(s): State<St>, headers: HeaderMap) -> Response {
@@ -168,20 +174,29 @@ pub(crate) async fn rotate_token(
     row.rotated_at = Some(now);
     row.expires_at = now + row.ttl;
     let plaintext = crate::psk::format(&row.env, id, &secret).expect("env is lowercase letters");
-    let body = json!({
+    let mut body = json!({
         "id": id, "plaintext": plaintext, "env_prefix": row.env,
         "expires_at": ts(row.expires_at), "rotation_deadline": ts(deadline),
     });
     drop(inner);
-    let skew = match s.take_fault(&path, true) {
-        Some(FaultKind::SunsetSkew { seconds }) => time::Duration::seconds(seconds),
+    let late = s.take_late_fault(&path, |k| {
+        matches!(k, FaultKind::SunsetSkew { .. } | FaultKind::RotateBadExpiry)
+    });
+    let skew = match late.as_ref().map(|t| &t.kind) {
+        Some(FaultKind::SunsetSkew { seconds }) => time::Duration::seconds(*seconds),
         _ => time::Duration::ZERO,
     };
+    if matches!(
+        late.as_ref().map(|t| &t.kind),
+        Some(FaultKind::RotateBadExpiry)
+    ) {
+        body["expires_at"] = json!(BAD_DATE);
+    }
     let sunset = httpdate::fmt_http_date((deadline + skew).into());
     let mut resp = ok_json(StatusCode::OK, body);
     resp.headers_mut().insert(
         "sunset",
         HeaderValue::from_str(&sunset).expect("HTTP-date is ASCII"),
     );
-    resp
+    Taken::decorate_late(late, resp)
 }
