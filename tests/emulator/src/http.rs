@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -26,6 +27,7 @@ use crate::{control, grants, keys, tokens};
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     shared: St,
+    tls: Option<TlsAcceptor>,
     mut shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
     let router = router(Arc::clone(&shared));
@@ -38,19 +40,35 @@ pub(crate) async fn serve(
                 let _ = stream.set_nodelay(true);
                 let shared = Arc::clone(&shared);
                 let router = router.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let shared = Arc::clone(&shared);
-                        let router = router.clone();
-                        async move { handle(shared, router, req).await }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
+                    match tls {
+                        None => serve_connection(stream, shared, router).await,
+                        // A failed handshake (the client refused the certificate) just ends here.
+                        Some(tls) => {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                serve_connection(stream, shared, router).await;
+                            }
+                        }
+                    }
                 });
             }
         }
     }
+}
+
+async fn serve_connection<I>(io: I, shared: St, router: Router)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let shared = Arc::clone(&shared);
+        let router = router.clone();
+        async move { handle(shared, router, req).await }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .await;
 }
 
 /// Counts API requests and applies faults, then hands the request to the router. Returning `Err`

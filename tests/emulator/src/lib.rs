@@ -16,6 +16,10 @@
 //! written from the contract, so a test that passes against it checks the client against an
 //! independent reading of the API, not against itself.
 //!
+//! With [`Config::tls`] it serves HTTPS with a certificate chain it generates at start (valid,
+//! expired, or for another host; see [`TlsMode`]) and hands out the CA through
+//! [`Emulator::ca_pem`].
+//!
 //! ```
 //! use plexctl_emulator::{Config, Emulator};
 //! let emu = Emulator::start(Config::fast()).unwrap();
@@ -33,6 +37,7 @@ mod http;
 mod keys;
 pub mod psk;
 mod state;
+mod tls;
 mod tokens;
 
 use std::net::SocketAddr;
@@ -46,6 +51,7 @@ pub use faults::{Fault, FaultKind, FaultSpec, HTML_ECHO_OFFSET, RetryAfter};
 pub use state::{
     AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec, Stats,
 };
+pub use tls::TlsMode;
 
 use state::{Shared, St};
 
@@ -55,6 +61,7 @@ pub struct Emulator {
     addr: SocketAddr,
     admin_token: String,
     admin_identity: String,
+    ca_pem: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -80,6 +87,15 @@ impl Emulator {
                 "the emulator serves loopback only",
             ));
         }
+        let tls = config
+            .tls
+            .map(tls::Tls::generate)
+            .transpose()
+            .map_err(std::io::Error::other)?;
+        let (ca_pem, acceptor) = match tls {
+            Some(t) => (Some(t.ca_pem), Some(t.acceptor)),
+            None => (None, None),
+        };
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -113,7 +129,7 @@ impl Emulator {
                             return;
                         }
                     };
-                    http::serve(listener, server_shared, rx).await;
+                    http::serve(listener, server_shared, acceptor, rx).await;
                 });
             })?;
         ready_rx
@@ -124,14 +140,27 @@ impl Emulator {
             addr,
             admin_token,
             admin_identity,
+            ca_pem,
             shutdown: Some(tx),
             thread: Some(thread),
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL: `http://127.0.0.1:PORT`, or `https://127.0.0.1:PORT` when [`Config::tls`]
+    /// is set (the leaf names `127.0.0.1`, `::1` and `localhost`, so `https://localhost:PORT` works
+    /// as well).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The PEM of the CA that signed the HTTPS leaf; `None` when serving plain HTTP.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound address.

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::faults::FaultSpec;
+use crate::tls::TlsMode;
 
 /// How a second key-rotate trigger for a Node with a pending rotation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,9 @@ pub struct Config {
     pub audience: String,
     /// The environment segment of minted service access tokens.
     pub service_token_env: String,
+    /// Serve HTTPS with a generated chain presenting this kind of leaf; `None` for plain HTTP.
+    /// Read once, at start.
+    pub tls: Option<TlsMode>,
 }
 
 impl Default for Config {
@@ -66,6 +70,7 @@ impl Default for Config {
             jwt_bearer_provisioned: true,
             audience: "plexsphere".into(),
             service_token_env: "prod".into(),
+            tls: None,
         }
     }
 }
