@@ -1,13 +1,15 @@
 //! `plexsphere-emulator`: serves the plexsphere emulator on loopback for the C, Go and Python tests
-//! and the benchmarks. Prints one JSON line (`url`, `admin_token`, `admin_identity`, `audience`),
-//! then serves until killed, or until standard input closes with `--exit-on-stdin-eof`.
+//! and the benchmarks. Prints one JSON line (`url`, `admin_token`, `admin_identity`, `audience`,
+//! and with `--tls` also `ca_pem` and `ca_file`), then serves until killed, or until standard
+//! input closes with `--exit-on-stdin-eof`.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use plexctl_emulator::{Config, Emulator, RetriggerMode};
+use plexctl_emulator::{Config, Emulator, RetriggerMode, TlsMode};
 
 #[derive(Parser)]
 #[command(about = "A local plexsphere v1 API emulator (loopback only)")]
@@ -33,6 +35,13 @@ struct Args {
     /// Exit when standard input reaches end of file (so a harness that dies takes the server along).
     #[arg(long)]
     exit_on_stdin_eof: bool,
+    /// Serve HTTPS with a generated CA and a leaf that is `valid`, `expired` or for `wrong-host`.
+    #[arg(long, value_parser = ["valid", "expired", "wrong-host"])]
+    tls: Option<String>,
+    /// Where to write the CA certificate (PEM) with `--tls`; default: a file in the temporary
+    /// directory named after the process.
+    #[arg(long, requires = "tls")]
+    ca_file: Option<PathBuf>,
 }
 
 fn main() {
@@ -62,6 +71,11 @@ fn main() {
             RetriggerMode::Ok200
         };
     }
+    config.tls = args.tls.as_deref().map(|m| match m {
+        "expired" => TlsMode::Expired,
+        "wrong-host" => TlsMode::WrongHost,
+        _ => TlsMode::Valid,
+    });
     let audience = config.audience.clone();
     let emu = match Emulator::start_on(config, SocketAddr::new(args.host, args.port)) {
         Ok(e) => e,
@@ -70,11 +84,23 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "url": emu.url(),
         "admin_token": emu.admin_token(),
         "admin_identity": emu.admin_identity(),
         "audience": audience,
+    });
+    let ca_file = emu.ca_pem().map(|pem| {
+        let path = args.ca_file.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("plexsphere-emulator-{}-ca.pem", std::process::id()))
+        });
+        if let Err(e) = std::fs::write(&path, pem) {
+            eprintln!("plexsphere-emulator: writing {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        line["ca_pem"] = pem.into();
+        line["ca_file"] = path.display().to_string().into();
+        path
     });
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}")
@@ -86,6 +112,9 @@ fn main() {
             &mut std::io::stdin().lock().take(u64::MAX),
             &mut std::io::sink(),
         );
+        if let Some(path) = ca_file {
+            let _ = std::fs::remove_file(path);
+        }
     } else {
         loop {
             std::thread::park();
