@@ -45,16 +45,25 @@ pub(crate) struct Transport {
     retries: u32,
 }
 
-/// The private runtime that drives the async client: one worker thread, created with the client;
-/// any number of caller threads block on it at once. Dropped in the background, so a client may be
-/// dropped anywhere, an async context included.
+/// The private runtime that drives the async client, created with the client. It is a
+/// current-thread runtime: the calling thread drives the I/O while it waits, and any number of
+/// threads may call at once (one drives, the others take over when it is done). Nothing runs
+/// between calls, so the tasks that return a finished connection to the pool run at the start of
+/// the next call, before it checks one out ([`settle`]). Dropped in the background, so a client
+/// may be dropped anywhere, an async context included.
 struct Runtime(Option<tokio::runtime::Runtime>);
+
+/// Lets the tasks queued since the last call run first (hyper hands a finished keep-alive
+/// connection back to the pool from such a task), so sequential calls reuse one connection.
+async fn settle() {
+    for _ in 0..4 {
+        tokio::task::yield_now().await;
+    }
+}
 
 impl Runtime {
     fn new() -> Result<Runtime> {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("plexctl-io")
+        tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()
@@ -204,6 +213,7 @@ impl Transport {
         let url = join(base, &req.path);
         let body = req.body;
         self.runtime.block_on(async {
+            settle().await;
             let mut attempt = 0;
             loop {
                 let mut builder = self

@@ -68,8 +68,9 @@
 //! - **One deadline per call** ([`ClientBuilder::timeout`], 30 s by default) covers connecting,
 //!   TLS, sending, the headers, the whole body and any retries: a server that drips its answer or
 //!   never finishes the headers cannot hold a call past it. (The client drives reqwest's async API
-//!   on a private one-thread runtime for this; it may be called from any thread, but not from
-//!   inside an async runtime's worker.)
+//!   on a private current-thread runtime for this, which the calling thread drives while it
+//!   waits; it may be called from any number of threads at once, but not from inside an async
+//!   runtime's worker thread.)
 //! - **Retries** ([`ClientBuilder::retries`], 2 by default, 0 = off) only where they are safe: a
 //!   connection that could not be made (the request never left), for any operation; and for the
 //!   idempotent ones (list, preview, delete, logout, the key-rotate trigger) a broken connection
