@@ -329,6 +329,7 @@ impl Client {
                 });
             }
         };
+        let from_client = matches!(req.bearer, Bearer::Client);
         let token = match req.bearer {
             Bearer::None => None,
             Bearer::Token(t) => Some(t),
@@ -344,6 +345,17 @@ impl Client {
                 )
             }
         };
+        // A blank bearer is never sent: the caller meant a token and has none.
+        if token.is_some_and(|t| t.expose_secret().trim().is_empty()) {
+            return Err(Error::MissingCredentials {
+                what: "token",
+                looked_for: if from_client {
+                    format!("the token from {} is empty", self.inner.source.describe())
+                } else {
+                    "the stored session's token is empty".to_owned()
+                },
+            });
+        }
         // The bearer actually sent is redacted from the server's text too, whatever its shape.
         let mut secrets = req.secrets.clone();
         secrets.extend(token);

@@ -39,9 +39,10 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 // The advisory lock is std's `File::lock` (flock on Unix, stable since Rust 1.89).
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{Mode, OFlags};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -169,22 +170,46 @@ fn target(path: &Path) -> PathBuf {
 /// Reads the config file; `Ok(None)` when it does not exist.
 ///
 /// # Errors
-/// [`Error::InsecureConfig`] (exit code 3) for a file readable or writable by group or others,
-/// checked on the open file before a byte is read; [`Error::Config`] when it cannot be read or
-/// parsed (the message never quotes the file, which holds tokens).
+/// [`Error::InsecureConfig`] (exit code 3) for a file readable or writable by group or others, and
+/// [`Error::UnsafeConfig`] (3) for one that is not a regular file, not owned by the effective
+/// user, or in a directory group or others can write — all checked before a byte is read;
+/// [`Error::Config`] when it cannot be read, is over [`MAX_CONFIG_BYTES`], or does not parse
+/// (the message never quotes the file, which holds tokens).
 pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
     let real = target(path);
-    let mut file = match File::open(&real) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(path, "cannot open", e)),
+    // Non-blocking, so a FIFO planted at the path is refused instead of hanging the open.
+    let file = match rustix::fs::open(
+        &real,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => File::from(fd),
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(io_error(path, "cannot open", e.into())),
     };
-    check_mode(path, &file)?;
+    check_file(path, &file)?;
+    check_directory(path, &real)?;
     let mut raw = Zeroizing::new(Vec::new());
-    file.read_to_end(&mut raw)
+    // One byte past the cap tells a file that is too large from one that is exactly the cap.
+    (&file)
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut raw)
         .map_err(|e| io_error(path, "cannot read", e))?;
+    if raw.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::Config {
+            path: path.to_owned(),
+            message: format!(
+                "larger than {} KiB: not a config file this library wrote",
+                MAX_CONFIG_BYTES / 1024
+            ),
+            source: None,
+        });
+    }
     parse(path, &raw).map(Some)
 }
+
+/// The largest config file read (1 MiB): thousands of profiles; anything larger is not ours.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 /// Parses the text of a config file (`path` names it in errors only). Whitespace alone is an
 /// empty file.
@@ -208,17 +233,58 @@ pub fn parse(path: &Path, raw: &[u8]) -> Result<ConfigFile> {
     })
 }
 
-fn check_mode(path: &Path, file: &File) -> Result<()> {
-    let mode = file
+/// The open file must be a regular file, owned by the effective user, private to it: checked on
+/// the open descriptor, before a byte is read.
+fn check_file(path: &Path, file: &File) -> Result<()> {
+    let meta = file
         .metadata()
-        .map_err(|e| io_error(path, "cannot stat", e))?
-        .permissions()
-        .mode()
-        & 0o777;
+        .map_err(|e| io_error(path, "cannot stat", e))?;
+    let unsafe_config = |reason: String| Error::UnsafeConfig {
+        path: path.to_owned(),
+        reason,
+    };
+    if !meta.file_type().is_file() {
+        return Err(unsafe_config(
+            "it is not a regular file (a FIFO, device or directory is never read)".into(),
+        ));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(unsafe_config(format!(
+            "it is owned by uid {}, not by this user (uid {me}); whoever owns it controls the credentials",
+            meta.uid()
+        )));
+    }
+    let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Error::InsecureConfig {
             path: path.to_owned(),
             mode,
+        });
+    }
+    Ok(())
+}
+
+/// The file's directory must not be writable by group or others: they could replace the file.
+fn check_directory(path: &Path, real: &Path) -> Result<()> {
+    let dir = match real.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mode = match fs::metadata(dir) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(path, "cannot stat its directory", e)),
+    };
+    if mode & 0o022 != 0 {
+        return Err(Error::UnsafeConfig {
+            path: path.to_owned(),
+            reason: format!(
+                "its directory {} has mode {:o}: others can replace the file (run chmod go-w {})",
+                dir.display(),
+                mode & 0o777,
+                dir.display()
+            ),
         });
     }
     Ok(())
@@ -244,11 +310,15 @@ pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>)
         .map_err(|e| io_error(path, "cannot create its directory", e))?;
     let mut lock_name = real.file_name().unwrap_or_default().to_owned();
     lock_name.push(".lock");
+    check_directory(path, &real)?;
+    // Never through a symlink: a link planted at the lock's name must not make us create or
+    // truncate a file elsewhere.
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
+        .custom_flags(OFlags::NOFOLLOW.bits() as i32)
         .open(dir.join(lock_name))
         .map_err(|e| io_error(path, "cannot open its lock file", e))?;
     lock.lock().map_err(|e| io_error(path, "cannot lock", e))?;

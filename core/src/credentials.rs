@@ -32,6 +32,17 @@ pub enum CredentialSource {
 }
 
 impl CredentialSource {
+    /// Where the token came from, for messages: `the explicit token`, `token file /x`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            CredentialSource::Explicit => "the explicit token".to_owned(),
+            CredentialSource::TokenFile(p) => format!("token file {}", p.display()),
+            CredentialSource::Environment => ENV_TOKEN.to_owned(),
+            CredentialSource::Profile(name) => format!("profile {name:?}"),
+            CredentialSource::None => "nowhere".to_owned(),
+        }
+    }
+
     /// A stable name: `explicit`, `token_file`, `environment`, `profile` or `none`.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -92,8 +103,8 @@ impl CredentialInputs {
                 Some(read_token_file(path)?),
                 CredentialSource::TokenFile(path.clone()),
             )
-        } else if let Some(t) = self.env(ENV_TOKEN) {
-            (Some(Secret::new(t)), CredentialSource::Environment)
+        } else if let Some(t) = self.env_token() {
+            (Some(t), CredentialSource::Environment)
         } else {
             (None, CredentialSource::None)
         };
@@ -141,6 +152,16 @@ impl CredentialInputs {
             name,
             profile,
         }))
+    }
+
+    /// `PLEXSPHERE_TOKEN`, trimmed like a token file. Set but blank, it is an empty token (refused
+    /// when used), not an absent one: the caller meant to pass a token.
+    fn env_token(&self) -> Option<Secret> {
+        if !self.use_environment {
+            return None;
+        }
+        let raw = zeroize::Zeroizing::new(std::env::var(ENV_TOKEN).ok()?);
+        Some(Secret::from(raw.trim()))
     }
 
     fn env(&self, name: &str) -> Option<String> {

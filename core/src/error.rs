@@ -441,6 +441,16 @@ pub enum Error {
         /// Its permission bits.
         mode: u32,
     },
+    /// The config file is not one this library may trust: not a regular file, not owned by the
+    /// effective user, or in a directory group or others can write. Exit code 3, kind
+    /// `insecure_config`; nothing was read.
+    #[error("refusing config file {}: {reason}", path.display())]
+    UnsafeConfig {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
     /// The config file could not be read, parsed, locked or written. Exit code 1.
     #[error("config file {}: {message}", path.display())]
     Config {
@@ -579,7 +589,7 @@ impl Error {
             Error::Usage { .. } | Error::InvalidPsk { .. } => ErrorKind::Usage,
             Error::MissingCredentials { .. } => ErrorKind::MissingCredentials,
             Error::InsecureTransport { .. } => ErrorKind::InsecureTransport,
-            Error::InsecureConfig { .. } => ErrorKind::InsecureConfig,
+            Error::InsecureConfig { .. } | Error::UnsafeConfig { .. } => ErrorKind::InsecureConfig,
             Error::Api(api) => api.kind(),
             Error::Refused(_) => ErrorKind::Refused,
             Error::Config { .. } => ErrorKind::Config,

@@ -160,7 +160,12 @@ impl ServiceTokenRequest {
         }
         let g = self.grant_type;
         let refuse = |m: String| Err(Error::Refused(m));
-        match (g, &self.client_secret, &self.client_assertion) {
+        // An empty secret or assertion is a missing one (the seed's "required" rule).
+        match (
+            g,
+            non_blank(&self.client_secret),
+            non_blank(&self.client_assertion),
+        ) {
             (_, Some(_), Some(_)) => refuse(format!(
                 "--client-secret and --client-assertion must not both be set for grant_type={g}"
             )),
@@ -179,6 +184,11 @@ impl ServiceTokenRequest {
             _ => Ok(()),
         }
     }
+}
+
+/// A secret that was given and is not blank; an empty one counts as not given.
+fn non_blank(s: &Option<Secret>) -> Option<&Secret> {
+    s.as_ref().filter(|s| !s.expose_secret().trim().is_empty())
 }
 
 #[derive(Serialize)]
@@ -246,9 +256,10 @@ impl Client {
         let body = GrantBody {
             grant_type: req.grant_type.as_str(),
             client_id: &req.client_id,
-            client_secret: req.client_secret.as_ref(),
-            client_assertion: req.client_assertion.as_ref(),
-            scope: req.scope.as_deref(),
+            client_secret: non_blank(&req.client_secret),
+            client_assertion: non_blank(&req.client_assertion),
+            // An empty scope is not a scope: not sent.
+            scope: req.scope.as_deref().filter(|s| !s.trim().is_empty()),
         };
         // JSON escaping can grow a character to six bytes.
         let capacity = 6

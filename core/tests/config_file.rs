@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::*;
 use plexctl_core::config::{self, ConfigFile};
@@ -437,4 +437,102 @@ fn logout_from_the_environment_never_touches_plexsphere_token() {
             .status(),
         Some(401)
     );
+}
+
+#[test]
+fn a_fifo_at_the_path_is_refused_at_once_never_read() {
+    let (_dir, path) = config_path();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let e = config::read(&path).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no hang on a FIFO"
+    );
+    assert_eq!(e.exit_code(), 3, "{e}");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+}
+
+#[test]
+fn a_file_owned_by_someone_else_is_refused() {
+    let (_dir, path) = config_path();
+    write_private(&path, "profiles: {}\n");
+    let me = rustix::process::geteuid();
+    let other = if me.is_root() {
+        // Root can hand the file to nobody.
+        rustix::fs::chown(&path, Some(rustix::process::Uid::from_raw(65534)), None).unwrap();
+        path.clone()
+    } else {
+        // Anyone else can point at a file root owns.
+        PathBuf::from("/etc/hostname")
+    };
+    let e = config::read(&other).unwrap_err();
+    assert_eq!(e.exit_code(), 3, "{e}");
+    assert!(e.to_string().contains("owned by uid"), "{e}");
+}
+
+#[test]
+fn a_directory_others_can_write_is_refused_with_the_fix() {
+    let (_dir, path) = config_path();
+    write_private(&path, "profiles: {}\n");
+    let dir = path.parent().unwrap();
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).unwrap();
+    let e = config::read(&path).unwrap_err();
+    assert_eq!(e.exit_code(), 3, "{e}");
+    assert!(e.to_string().contains("chmod go-w"), "{e}");
+    let e = add(&path, "x", false).unwrap_err();
+    assert_eq!(e.exit_code(), 3, "{e}");
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(config::read(&path).unwrap().is_some());
+}
+
+#[test]
+fn the_lock_file_is_never_opened_through_a_symlink() {
+    let (dir, path) = config_path();
+    write_private(&path, "profiles: {}\n");
+    let elsewhere = dir.path().join("elsewhere");
+    symlink(&elsewhere, path.with_file_name("config.yaml.lock")).unwrap();
+    let e = add(&path, "x", false).unwrap_err();
+    assert_eq!(e.exit_code(), 1, "{e}");
+    assert!(e.to_string().contains("lock file"), "{e}");
+    assert!(!elsewhere.exists(), "nothing was created through the link");
+}
+
+#[test]
+fn an_oversized_file_is_refused_before_it_is_parsed() {
+    let (_dir, path) = config_path();
+    let big = format!("profiles: {{}}\n#{}\n", "x".repeat(2 << 20));
+    write_private(&path, &big);
+    let e = config::read(&path).unwrap_err();
+    assert_eq!(e.exit_code(), 1, "{e}");
+    assert!(e.to_string().contains("larger than 1024 KiB"), "{e}");
+}
+
+#[test]
+fn a_blank_plexsphere_token_is_refused_and_a_padded_one_trimmed() {
+    let emu = emulator();
+    let url = PathBuf::from(emu.url());
+    let before = emu.requests();
+    let blank = PathBuf::from(" \n\t");
+    let (line, code) = run(child(
+        "list",
+        &[("PLEXSPHERE_URL", &url), ("PLEXSPHERE_TOKEN", &blank)],
+    ));
+    assert_eq!(code, 3, "{line}");
+    assert!(line.contains("PLEXSPHERE_TOKEN is empty"), "{line}");
+    assert_eq!(emu.requests(), before, "a blank bearer is never sent");
+    let padded = PathBuf::from(format!("  {}\n", emu.admin_token()));
+    let (line, code) = run(child(
+        "list",
+        &[("PLEXSPHERE_URL", &url), ("PLEXSPHERE_TOKEN", &padded)],
+    ));
+    assert_eq!((code, line.ends_with("tokens")), (0, true), "{line}");
 }

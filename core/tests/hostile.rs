@@ -433,3 +433,54 @@ fn a_connection_that_cannot_be_made_is_retried_and_then_reported() {
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(e.to_string().contains("could not connect"), "{e}");
 }
+
+#[test]
+fn blank_credentials_and_nil_ids_never_reach_the_wire() {
+    let server = Hostile::start(|_| vec![json(200, "[]")]);
+    for blank in ["", "   ", "\n\t"] {
+        let c = client(&server, Some(blank), Duration::from_secs(5));
+        let e = c.list_tokens().unwrap_err();
+        assert_eq!(
+            (e.kind(), e.exit_code()),
+            (ErrorKind::MissingCredentials, 3),
+            "{e}"
+        );
+        assert!(e.to_string().contains("empty"), "{e}");
+    }
+    let c = client(&server, Some(JWT), Duration::from_secs(5));
+    let nil = "00000000-0000-0000-0000-000000000000";
+    let e = plexctl_core::tokens::parse_token_id(nil).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(
+        plexctl_core::keys::parse_node_id(nil)
+            .unwrap_err()
+            .exit_code(),
+        2
+    );
+    let e = IssueTokenRequest::parse(&format!("user:{nil}"), "prod", None).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    // A blank client secret is a missing one: refused, exit 1, as the seed's "required" rule.
+    let req = ServiceTokenRequest::client_credentials("svc", Secret::from("  "));
+    let e = c.mint_service_token(&req).unwrap_err();
+    assert_eq!((e.kind(), e.exit_code()), (ErrorKind::Refused, 1), "{e}");
+    assert!(e.to_string().contains("required"), "{e}");
+    assert!(server.seen().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn an_empty_assertion_or_scope_is_not_sent() {
+    let server = Hostile::start(|_| {
+        vec![json(
+            200,
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#,
+        )]
+    });
+    let c = client(&server, None, Duration::from_secs(5));
+    let mut req = ServiceTokenRequest::client_credentials("svc", Secret::from("s3cret")).scope(" ");
+    req.client_assertion = Some(Secret::from(""));
+    c.mint_service_token(&req).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&server.seen()[0].body).unwrap();
+    assert!(body.get("scope").is_none(), "{body}");
+    assert!(body.get("client_assertion").is_none(), "{body}");
+    assert_eq!(body["client_secret"], "s3cret");
+}

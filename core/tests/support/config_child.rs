@@ -38,6 +38,11 @@ fn main() {
                 .map(|()| "added".to_owned())
         }
         "locate" => config::locate(None, true).map(|p| p.display().to_string()),
+        // Token and server from the environment, as a CLI would run.
+        "list" => Client::builder()
+            .build()
+            .and_then(|c| c.list_tokens())
+            .map(|l| format!("{} tokens", l.len())),
         // Everything from the environment, as a CLI would run.
         "logout" => Client::builder()
             .build()
