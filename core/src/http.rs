@@ -97,6 +97,15 @@ pub(crate) enum Bearer<'a> {
     Token(&'a Secret),
 }
 
+/// A request body owned by the HTTP stack's `Bytes`, wiped when dropped.
+struct Wiped(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for Wiped {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// One request, before it is sent.
 pub(crate) struct Request<'a> {
     pub operation: Operation,
@@ -211,7 +220,9 @@ impl Transport {
             );
         }
         let url = join(base, &req.path);
-        let body = req.body;
+        // The HTTP stack gets the wiped buffer itself, not a copy: it is wiped when the last
+        // attempt's handle to it is dropped.
+        let body = req.body.map(|b| bytes::Bytes::from_owner(Wiped(b)));
         self.runtime.block_on(async {
             settle().await;
             let mut attempt = 0;
@@ -221,7 +232,7 @@ impl Transport {
                     .request(req.method.clone(), url.clone())
                     .headers(headers.clone());
                 if let Some(body) = &body {
-                    builder = builder.body(body.to_vec());
+                    builder = builder.body(body.clone());
                 }
                 let result = tokio::time::timeout_at(deadline.into(), self.exchange(op, builder))
                     .await

@@ -100,6 +100,7 @@
 //! anything the caller makes from an exposed value.
 #![deny(missing_docs)]
 
+pub mod alloc;
 pub mod client;
 pub mod config;
 pub mod credentials;

@@ -23,6 +23,11 @@ use std::sync::OnceLock;
 use plexctl_core::{Error, ErrorKind, ExitCode};
 use zeroize::Zeroizing;
 
+/// Every Rust allocation inside libplexctl — the HTTP stack's and the TLS layer's buffers
+/// included — is wiped when freed, so no secret survives in freed memory.
+#[global_allocator]
+static ALLOC: plexctl_core::alloc::ZeroizingAllocator = plexctl_core::alloc::ZeroizingAllocator;
+
 pub mod client;
 pub mod grants;
 pub mod keys;

@@ -12,6 +12,11 @@
 
 use pyo3::prelude::*;
 
+/// Every Rust allocation inside the extension — the HTTP stack's and the TLS layer's buffers
+/// included — is wiped when freed, so no secret survives in freed memory.
+#[global_allocator]
+static ALLOC: plexctl_core::alloc::ZeroizingAllocator = plexctl_core::alloc::ZeroizingAllocator;
+
 mod client;
 mod convert;
 mod errors;
