@@ -176,6 +176,11 @@ fn target(path: &Path) -> PathBuf {
 /// [`Error::Config`] when it cannot be read, is over [`MAX_CONFIG_BYTES`], or does not parse
 /// (the message never quotes the file, which holds tokens).
 pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
+    read_text(path)?.map(|raw| parse(path, &raw)).transpose()
+}
+
+/// The checked bytes of the config file (see [`read`]); `None` when it does not exist.
+fn read_text(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let real = target(path);
     // Non-blocking, so a FIFO planted at the path is refused instead of hanging the open.
     let file = match rustix::fs::open(
@@ -205,7 +210,141 @@ pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
             source: None,
         });
     }
-    parse(path, &raw).map(Some)
+    Ok(Some(raw))
+}
+
+/// Refuses to rewrite a file whose unknown content a rewrite would change: a tag, an anchor or
+/// alias, or a plain scalar read as a number or boolean that would be written differently
+/// (`0o17` as `15`, `0x1F` as `31`, `True` as `true`). Such a file is left untouched, with an error
+/// naming the line and the fix, instead of being changed silently. Strings keep their value
+/// whatever their quoting (YAML 1.2); integers beyond 64 bits and complex keys are refused
+/// already by the parser.
+fn refuse_lossy_rewrite(path: &Path, raw: &[u8]) -> Result<()> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+    /// Walks the events, knowing for each scalar whether it is a mapping key and where: the top
+    /// level and each profile are maps with string keys, so a key there that is not a string
+    /// would come back as one.
+    #[derive(Default)]
+    struct Hazards {
+        found: Option<(usize, String)>,
+        /// Per open container: `Some(next_is_key)` for a mapping, `None` for a sequence.
+        stack: Vec<Option<bool>>,
+        /// The top-level key whose value is being read (`profiles` matters).
+        section: Option<String>,
+    }
+    impl Hazards {
+        /// Whether the next node is a key in a string-keyed map, and advances the key/value turn.
+        fn next_node(&mut self) -> bool {
+            let depth = self.stack.len();
+            let string_keyed = match depth {
+                1 => true,
+                3 => self.section.as_deref() == Some("profiles"),
+                _ => false,
+            };
+            match self.stack.last_mut() {
+                Some(Some(next_is_key)) => {
+                    let is_key = *next_is_key;
+                    *next_is_key = !is_key;
+                    is_key && string_keyed
+                }
+                _ => false,
+            }
+        }
+    }
+    impl MarkedEventReceiver for Hazards {
+        fn on_event(&mut self, ev: Event, mark: Marker) {
+            if self.found.is_some() {
+                return;
+            }
+            let depth = self.stack.len();
+            let is_string_key = match &ev {
+                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    self.next_node()
+                }
+                _ => false,
+            };
+            let found = match &ev {
+                Event::Alias(_) => Some("an alias (*name)".to_owned()),
+                Event::Scalar(_, _, anchor, _)
+                | Event::SequenceStart(anchor, _)
+                | Event::MappingStart(anchor, _)
+                    if *anchor != 0 =>
+                {
+                    Some("an anchor (&name)".to_owned())
+                }
+                Event::Scalar(_, _, _, Some(tag))
+                | Event::SequenceStart(_, Some(tag))
+                | Event::MappingStart(_, Some(tag)) => {
+                    Some(format!("a tag ({}{})", tag.handle, tag.suffix))
+                }
+                Event::SequenceStart(..) | Event::MappingStart(..) if is_string_key => {
+                    Some("a key that is not a string".to_owned())
+                }
+                Event::Scalar(text, TScalarStyle::Plain, _, None) if is_string_key => {
+                    let value: Option<serde_norway::Value> = serde_norway::from_str(text).ok();
+                    match value {
+                        Some(serde_norway::Value::String(_)) | None => None,
+                        Some(_) => Some(format!(
+                            "the key {text:?}, which would be rewritten as the string \"{text}\""
+                        )),
+                    }
+                }
+                Event::Scalar(text, TScalarStyle::Plain, _, None) => rewritten(text)
+                    .map(|new| format!("{text:?}, which would be rewritten as {new:?}")),
+                _ => None,
+            };
+            if let Event::Scalar(text, ..) = &ev
+                && is_string_key
+                && depth == 1
+            {
+                self.section = Some(text.clone());
+            }
+            match ev {
+                Event::MappingStart(..) => self.stack.push(Some(true)),
+                Event::SequenceStart(..) => self.stack.push(None),
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+            self.found = found.map(|what| (mark.line(), what));
+        }
+    }
+    /// How a plain scalar read as a number, boolean or null would be written back, when that
+    /// differs from how it is written now.
+    fn rewritten(text: &str) -> Option<String> {
+        let value: serde_norway::Value = serde_norway::from_str(text).ok()?;
+        // Null is null however it is spelt (`~`, empty); numbers and booleans have spellings
+        // people mean (`0o600` is not `384` to a reader).
+        if !matches!(
+            value,
+            serde_norway::Value::Number(_) | serde_norway::Value::Bool(_)
+        ) {
+            return None;
+        }
+        let out = serde_norway::to_string(&value).ok()?;
+        let out = out.trim_end();
+        (out != text).then(|| out.to_owned())
+    }
+
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return Ok(());
+    };
+    let mut hazards = Hazards::default();
+    // A document this parser cannot read is judged by serde_norway alone.
+    let _ = Parser::new_from_str(text).load(&mut hazards, true);
+    match hazards.found {
+        None => Ok(()),
+        Some((line, what)) => Err(Error::Config {
+            path: path.to_owned(),
+            message: format!(
+                "refusing to rewrite it: line {line} holds {what}, which this library cannot write back unchanged; edit that line by hand (write the value plainly) and try again"
+            ),
+            source: None,
+        }),
+    }
 }
 
 /// The largest config file read (1 MiB): thousands of profiles; anything larger is not ours.
@@ -224,7 +363,7 @@ pub fn parse(path: &Path, raw: &[u8]) -> Result<ConfigFile> {
     serde_norway::from_slice(raw).map_err(|e| Error::Config {
         path: path.to_owned(),
         message: format!(
-            "not a valid config file (YAML{})",
+            "not a valid config file (YAML{}; tags, complex keys and integers beyond 64 bits are not read)",
             e.location()
                 .map(|l| format!(", line {} column {}", l.line(), l.column()))
                 .unwrap_or_default()
@@ -331,7 +470,13 @@ pub fn update<R>(path: &Path, change: impl FnOnce(&mut ConfigFile) -> Result<R>)
     };
     remove_stale_temporaries(&dir, &tmp_prefix);
 
-    let mut config = read(path)?.unwrap_or_default();
+    let mut config = match read_text(path)? {
+        Some(raw) => {
+            refuse_lossy_rewrite(path, &raw)?;
+            parse(path, &raw)?
+        }
+        None => ConfigFile::default(),
+    };
     let result = change(&mut config)?;
     let text = Zeroizing::new(serde_norway::to_string(&config).map_err(|e| Error::Config {
         path: path.to_owned(),

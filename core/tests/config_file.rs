@@ -536,3 +536,62 @@ fn a_blank_plexsphere_token_is_refused_and_a_padded_one_trimmed() {
     ));
     assert_eq!((code, line.ends_with("tokens")), (0, true), "{line}");
 }
+
+#[test]
+fn unknown_content_survives_a_rewrite_to_the_value() {
+    let (_dir, path) = config_path();
+    let original = "\
+team: {name: platform, ids: [1, 2, 3], ratio: 0.5, on: true, none: ~, 7: nested numeric key}
+profiles:
+  old:
+    server: https://a.example
+    token: psk_prod_old
+    note: keep me
+";
+    write_private(&path, original);
+    add(&path, "new", false).unwrap();
+    let before: serde_norway::Value = serde_norway::from_str(original).unwrap();
+    let after: serde_norway::Value =
+        serde_norway::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(after["team"], before["team"]);
+    assert_eq!(after["profiles"]["old"]["note"], "keep me");
+}
+
+#[test]
+fn content_a_rewrite_would_change_is_refused_and_left_untouched() {
+    for (text, what) in [
+        (
+            "mode: 0o600\n",
+            "\"0o600\", which would be rewritten as \"384\"",
+        ),
+        ("mask: 0x1F\n", "rewritten as \"31\""),
+        ("flag: True\n", "rewritten as \"true\""),
+        ("big: 1e3\n", "rewritten as"),
+        ("base: &b {x: 1}\nother: *b\n", "an anchor"),
+        ("1: numeric key\n", "rewritten as the string"),
+        ("profiles:\n  p:\n    true: x\n", "rewritten as the string"),
+    ] {
+        let (_dir, path) = config_path();
+        write_private(&path, text);
+        let e = add(&path, "p", false).unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{text}: {e}");
+        let shown = e.to_string();
+        assert!(
+            shown.contains("refusing to rewrite") && shown.contains(what),
+            "{text}: {shown}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), text, "left untouched");
+    }
+    // What the YAML layer cannot even hold is refused when read, and never written.
+    for text in [
+        "big: 123456789012345678901234567890\n",
+        "custom: !thing {a: 1}\n",
+    ] {
+        let (_dir, path) = config_path();
+        write_private(&path, text);
+        let e = add(&path, "p", false).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("are not read"), "{e}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+}
