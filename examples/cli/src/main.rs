@@ -23,7 +23,7 @@ use output::{Failure, Output, PlaintextDest};
 
 /// The plexsphere v1 auth API from the command line.
 #[derive(Parser)]
-#[command(name = "plexctl", version, about, long_about = None)]
+#[command(name = "plexctl", version)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -33,6 +33,7 @@ struct Cli {
 
 /// The persistent flags: accepted before or after any subcommand.
 #[derive(Args)]
+#[command(next_help_heading = "Persistent flags")]
 struct Global {
     /// Server base URL [default: $PLEXSPHERE_URL, then the profile's server].
     #[arg(long, global = true, value_name = "URL")]
@@ -142,6 +143,7 @@ enum TokensCommand {
 
 /// Where a freshly minted secret goes instead of standard output.
 #[derive(Args)]
+#[command(next_help_heading = "Where the new plaintext goes")]
 struct PlaintextArgs {
     /// Write the new plaintext to this file (created 0600; an existing file needs --yes) instead
     /// of standard output.

@@ -550,3 +550,27 @@ fn seed_002_key_rotate_exit_codes() {
         false,
     );
 }
+
+#[test]
+fn help_version_and_parse_errors() {
+    let env = Env::new();
+    let run = env.plexctl(&["--help"]);
+    run.expect_code(0);
+    for command in ["identity-tokens", "logout", "key", "login", "auth"] {
+        assert!(run.stdout.contains(command), "{run:#?}");
+    }
+    assert!(run.stdout.contains("--reveal-secrets"), "{run:#?}");
+    env.plexctl(&["--version"]).expect_code(0);
+    env.plexctl(&["identity-tokens", "rotate", "--help"])
+        .expect_code(0);
+    // A bare program, an unknown command or flag: usage errors, on stderr.
+    for args in [
+        &[][..],
+        &["frobnicate"],
+        &["identity-tokens", "list", "--nope"],
+    ] {
+        let run = env.plexctl(args);
+        run.expect_code(2);
+        assert!(run.stdout.is_empty(), "{run:#?}");
+    }
+}
