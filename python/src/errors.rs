@@ -140,7 +140,10 @@ fn fields(py: Python<'_>, e: CoreError, kw: &Bound<'_, PyDict>) -> PyResult<()> 
         }
         // A login's access token, likewise, as a masked Secret.
         CoreError::LoginNotSaved { token, .. } => {
-            kw.set_item("plaintext", Py::new(py, crate::secret::Secret::wrap(token))?)?;
+            kw.set_item(
+                "plaintext",
+                Py::new(py, crate::secret::Secret::wrap(token))?,
+            )?;
         }
         _ => {}
     }
