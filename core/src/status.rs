@@ -157,7 +157,7 @@ impl Status {
         };
         lines.push(format!("status:       {state}"));
         if let (Some(token), Some(left)) = (&self.token, self.expires_in()) {
-            let when = crate::timefmt::format(token.expires_at);
+            let when = crate::timefmt::text(token.expires_at);
             let left = if left.is_negative() {
                 "expired".to_owned()
             } else {

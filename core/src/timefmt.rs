@@ -1,5 +1,5 @@
 //! How result timestamps serialize: RFC 3339 in UTC, written as `+00:00` with whole seconds or
-//! exactly six fractional digits. Every RFC 3339 parser reads it, and so does Python 3.9's
+//! exactly six fractional digits ([`text`] writes the same instant with `Z`, for people). Every RFC 3339 parser reads it, and so does Python 3.9's
 //! `datetime.fromisoformat`, which rejects `Z` and fractions of other lengths. Any RFC 3339
 //! timestamp deserializes.
 
@@ -22,6 +22,23 @@ pub fn format(t: OffsetDateTime) -> String {
         MICROS
     };
     // Only a year outside 0..=9999 fails to format; fall back to time's own rendering.
+    utc.format(items).unwrap_or_else(|_| utc.to_string())
+}
+
+const WHOLE_Z: &[FormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+const MICROS_Z: &[FormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// Formats `t` for text a person reads (the plexctl documentation's form): UTC with `Z`, whole
+/// seconds or exactly six fractional digits.
+pub fn text(t: OffsetDateTime) -> String {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    let items = if utc.microsecond() == 0 {
+        WHOLE_Z
+    } else {
+        MICROS_Z
+    };
     utc.format(items).unwrap_or_else(|_| utc.to_string())
 }
 
@@ -58,6 +75,18 @@ pub mod option {
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
+
+    #[test]
+    fn text_uses_z() {
+        assert_eq!(
+            super::text(datetime!(2026-05-02 12:00:00 +02:00)),
+            "2026-05-02T10:00:00Z"
+        );
+        assert_eq!(
+            super::text(datetime!(2026-05-02 10:00:00.123456789 UTC)),
+            "2026-05-02T10:00:00.123456Z"
+        );
+    }
 
     #[test]
     fn whole_seconds_or_six_digits_in_utc() {

@@ -51,7 +51,7 @@ impl IssuedToken {
             &[
                 ("id", self.id.to_string()),
                 ("env_prefix", self.env_prefix.clone()),
-                ("expires_at", rfc3339(self.expires_at)),
+                ("expires_at", crate::timefmt::text(self.expires_at)),
             ],
         )
     }
@@ -134,16 +134,14 @@ impl RotatedToken {
             &[
                 ("id", self.id.to_string()),
                 ("env_prefix", self.env_prefix.clone()),
-                ("expires_at", rfc3339(self.expires_at)),
-                ("rotation_deadline", rfc3339(self.rotation_deadline)),
+                ("expires_at", crate::timefmt::text(self.expires_at)),
+                (
+                    "rotation_deadline",
+                    crate::timefmt::text(self.rotation_deadline),
+                ),
             ],
         )
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }
 
 fn render(plaintext: &Secret, fields: &[(&str, String)]) -> Secret {

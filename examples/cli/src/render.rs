@@ -158,7 +158,7 @@ impl Minted for ServiceToken {
         if let Some(scope) = &self.scope {
             pairs.push(("scope", scope.clone()));
         }
-        pairs.push(("expires_at", timefmt::format(self.expires_at)));
+        pairs.push(("expires_at", timefmt::text(self.expires_at)));
         fields(&pairs)
     }
     fn view<'a>(&'a self, secret: Option<&'a str>) -> impl Serialize + 'a {
@@ -243,14 +243,14 @@ pub fn token_table(list: &[TokenSummary]) -> String {
         "ROTATED_AT",
     ]
     .map(str::to_owned);
-    let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), timefmt::format);
+    let when = |t: Option<time::OffsetDateTime>| t.map_or_else(|| "-".to_owned(), timefmt::text);
     let rows: Vec<[String; 6]> = std::iter::once(header)
         .chain(list.iter().map(|t| {
             [
                 t.id.to_string(),
                 t.env_prefix.clone(),
-                timefmt::format(t.created_at),
-                timefmt::format(t.expires_at),
+                timefmt::text(t.created_at),
+                timefmt::text(t.expires_at),
                 when(t.last_used_at),
                 when(t.rotated_at),
             ]
@@ -302,7 +302,7 @@ pub fn trigger_text(t: &RotationTrigger) -> String {
     push("node_id", t.node_id.map(|id| id.to_string()));
     push("peer_id", t.peer_id.map(|id| id.to_string()));
     push("state", t.state.clone());
-    push("requested_at", t.requested_at.map(timefmt::format));
+    push("requested_at", t.requested_at.map(timefmt::text));
     push("already_pending", Some(t.already_pending.to_string()));
     fields(&pairs)
 }
