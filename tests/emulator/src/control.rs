@@ -16,6 +16,7 @@ use crate::faults::{self, FaultSpec};
 use crate::grants::sign_assertion;
 use crate::http::{ok_json, problem, tri};
 use crate::state::{AssertionSpec, RetriggerMode, ServiceIdentitySpec, St};
+use crate::users::UserSpec;
 
 fn ctl_error(detail: &str) -> Response {
     problem(
@@ -139,9 +140,36 @@ pub(crate) async fn ctl_deny(State(s): State<St>, body: Bytes) -> Response {
 
 pub(crate) async fn ctl_add_service_identity(State(s): State<St>, body: Bytes) -> Response {
     let spec: ServiceIdentitySpec = tri!(ctl_body(&body));
+    let identity_ref = s.add_service_identity(spec);
+    let domain_id = s.lock().domain.id;
     ok_json(
         StatusCode::CREATED,
-        json!({"identity_ref": s.add_service_identity(spec)}),
+        json!({"identity_ref": identity_ref, "domain_id": domain_id}),
+    )
+}
+
+pub(crate) async fn ctl_add_user(State(s): State<St>, body: Bytes) -> Response {
+    let spec: UserSpec = tri!(ctl_body(&body));
+    let identity_ref = s.add_user(spec);
+    let inner = s.lock();
+    let user = &inner.users[&identity_ref];
+    ok_json(
+        StatusCode::CREATED,
+        json!({"identity_ref": identity_ref, "email": user.email, "domain_id": user.domain_id}),
+    )
+}
+
+pub(crate) async fn ctl_domain(State(s): State<St>) -> Response {
+    let inner = s.lock();
+    let bindings: Vec<Value> = inner
+        .domain
+        .bindings
+        .iter()
+        .map(|b| json!({"id": b.id, "alias": b.alias}))
+        .collect();
+    ok_json(
+        StatusCode::OK,
+        json!({"domain_id": inner.domain.id, "idp_bindings": bindings}),
     )
 }
 

@@ -4,8 +4,9 @@
 //! It implements the operations libplexctl calls, as the OpenAPI subset in `shared/openapi`
 //! describes them: API tokens (psk plaintexts, Argon2id-hashed secrets, expiry, revocation,
 //! rotation with a grace period and a `Sunset` header), service-token grants (`client_credentials`
-//! and JWT-bearer with EdDSA assertions), and per-Node mesh-key rotation (trigger, preview,
-//! idempotent pending rows, both re-trigger behaviours). Faults (a status with an optional
+//! and JWT-bearer with EdDSA assertions), per-Node mesh-key rotation (trigger, preview,
+//! idempotent pending rows, both re-trigger behaviours), and `whoami` for users (with their Domain
+//! and email) and service identities. Faults (a status with an optional
 //! `Retry-After`, a proxy's HTML page, a dropped connection, a malformed, oversized or canned body,
 //! latency, a body dripped a byte at a time, answers that echo the caller's secrets or carry
 //! terminal escapes, a skewed `Sunset`, a bad `expires_at` or `expires_in` on a real operation) make
@@ -39,6 +40,7 @@ pub mod psk;
 mod state;
 mod tls;
 mod tokens;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +54,7 @@ pub use state::{
     AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec, Stats,
 };
 pub use tls::TlsMode;
+pub use users::{ADMIN_EMAIL, GITHUB_ALIAS, UserSpec};
 
 use state::{Shared, St};
 
@@ -99,8 +102,9 @@ impl Emulator {
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared: St = Arc::new(Shared::new(config));
-        let admin_identity = format!("user:{}", Uuid::now_v7());
+        let scheme = if ca_pem.is_some() { "https" } else { "http" };
+        let shared: St = Arc::new(Shared::new(config, format!("{scheme}://{addr}")));
+        let admin_identity = shared.admin_identity.clone();
         let (_, admin_token) = shared.mint(
             &admin_identity,
             &admin_identity,
@@ -150,12 +154,7 @@ impl Emulator {
     /// is set (the leaf names `127.0.0.1`, `::1` and `localhost`, so `https://localhost:PORT` works
     /// as well).
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{}", self.addr)
+        self.shared.base_url.clone()
     }
 
     /// The PEM of the CA that signed the HTTPS leaf; `None` when serving plain HTTP.
@@ -173,9 +172,35 @@ impl Emulator {
         &self.admin_token
     }
 
-    /// The admin's identity ref, `user:<uuid>`.
+    /// The admin's identity ref, `user:<uuid>`: a registered user of the Domain, with the email
+    /// [`ADMIN_EMAIL`].
     pub fn admin_identity(&self) -> String {
         self.admin_identity.clone()
+    }
+
+    /// The id of the emulator's Domain (the binary's start line prints it as `domain_id`).
+    pub fn domain_id(&self) -> Uuid {
+        self.shared.lock().domain.id
+    }
+
+    /// The id of the Domain's IdP binding, whose alias is [`GITHUB_ALIAS`] (`github`).
+    pub fn idp_binding_id(&self) -> Uuid {
+        self.shared.lock().domain.bindings[0].id
+    }
+
+    /// Registers a user in the Domain (whoami shows its domain and email); returns its identity
+    /// ref, `user:<uuid>`.
+    pub fn add_user(&self, spec: UserSpec) -> String {
+        self.shared.add_user(spec)
+    }
+
+    /// The email of a registered user.
+    pub fn user_email(&self, identity_ref: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .users
+            .get(identity_ref)
+            .map(|u| u.email.clone())
     }
 
     /// API requests received (everything but `/_emulator/`), rejected ones included.

@@ -1,7 +1,7 @@
 //! `plexsphere-emulator`: serves the plexsphere emulator on loopback for the C, Go and Python tests
 //! and the benchmarks. Prints one JSON line (`url`, `admin_token`, `admin_identity`, `audience`,
-//! and with `--tls` also `ca_pem` and `ca_file`), then serves until killed, or until standard
-//! input closes with `--exit-on-stdin-eof`.
+//! `domain_id`, and with `--tls` also `ca_pem` and `ca_file`), then serves until killed, or until
+//! standard input closes with `--exit-on-stdin-eof`.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -89,6 +89,7 @@ fn main() {
         "admin_token": emu.admin_token(),
         "admin_identity": emu.admin_identity(),
         "audience": audience,
+        "domain_id": emu.domain_id(),
     });
     let ca_file = emu.ca_pem().map(|pem| {
         let path = args.ca_file.clone().unwrap_or_else(|| {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::faults::FaultSpec;
 use crate::tls::TlsMode;
+use crate::users::{ADMIN_EMAIL, DomainRow, UserRow};
 
 /// How a second key-rotate trigger for a Node with a pending rotation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,10 +192,18 @@ pub(crate) struct Inner {
     pub(crate) fault: Option<FaultSpec>,
     pub(crate) clock_offset: time::Duration,
     pub(crate) correlation: u64,
+    /// The Domain (one) and its IdP bindings.
+    pub(crate) domain: DomainRow,
+    /// Registered users by identity ref.
+    pub(crate) users: HashMap<String, UserRow>,
 }
 
 pub(crate) struct Shared {
     pub(crate) inner: Mutex<Inner>,
+    /// The emulator's own origin, `http(s)://127.0.0.1:PORT` (verification URIs, `Origin` checks).
+    pub(crate) base_url: String,
+    /// The bootstrap admin user, `user:<uuid>`.
+    pub(crate) admin_identity: String,
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicU64,
     /// API requests per path and per `METHOD path`.
@@ -218,9 +227,20 @@ pub struct Stats {
 pub(crate) type St = Arc<Shared>;
 
 impl Shared {
-    /// Fresh state with no rows.
-    pub(crate) fn new(config: Config) -> Shared {
+    /// Fresh state: one Domain with one IdP binding (`github`) and one user, the admin (with
+    /// [`ADMIN_EMAIL`]); no other rows.
+    pub(crate) fn new(config: Config, base_url: String) -> Shared {
+        let domain = DomainRow::generate();
+        let admin_identity = format!("user:{}", Uuid::now_v7());
+        let admin = UserRow {
+            domain_id: domain.id,
+            email: ADMIN_EMAIL.into(),
+            acr: None,
+            amr: Vec::new(),
+        };
         Shared {
+            base_url,
+            admin_identity: admin_identity.clone(),
             inner: Mutex::new(Inner {
                 config,
                 tokens: HashMap::new(),
@@ -230,6 +250,8 @@ impl Shared {
                 fault: None,
                 clock_offset: time::Duration::ZERO,
                 correlation: 0,
+                domain,
+                users: HashMap::from([(admin_identity, admin)]),
             }),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
@@ -392,6 +414,14 @@ impl Shared {
         } else {
             inner.denied.remove(identity_ref);
         }
+    }
+
+    /// Whether `identity_ref` names a registered service identity.
+    pub(crate) fn is_registered_service(&self, identity_ref: &str) -> bool {
+        self.lock().services.values().any(|r| match r {
+            ServiceRow::ClientCredentials { identity, .. }
+            | ServiceRow::JwtBearer { identity, .. } => identity == identity_ref,
+        })
     }
 
     pub(crate) fn next_correlation(&self) -> String {
