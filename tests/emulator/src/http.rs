@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::faults::{self, FaultKind, Seen};
 use crate::state::{Shared, St};
-use crate::{control, grants, keys, tokens, users};
+use crate::{control, device, grants, keys, tokens, users};
 
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
@@ -117,6 +117,10 @@ fn router(shared: St) -> Router {
         .route("/v1/auth/tokens/{id}/rotate", post(tokens::rotate_token))
         .route("/v1/auth/service/token", post(grants::service_token))
         .route("/v1/auth/whoami", get(users::whoami))
+        .route("/v1/auth/device-code", post(device::device_code))
+        .route("/v1/auth/device-token", post(device::device_token))
+        .route("/v1/auth/device/approve", post(device::approve))
+        .route("/device", get(device::device_page))
         .route("/v1/nodes/{id}/keys/rotate", post(keys::key_rotate))
         .route(
             "/v1/nodes/{id}/keys/rotate/preview",
@@ -149,6 +153,19 @@ fn router(shared: St) -> Router {
         .route("/_emulator/assertions", post(control::ctl_sign_assertion))
         .route("/_emulator/users", post(control::ctl_add_user))
         .route("/_emulator/domain", get(control::ctl_domain))
+        .route(
+            "/_emulator/session-cookie",
+            post(control::ctl_session_cookie),
+        )
+        .route(
+            "/_emulator/device/approve",
+            post(control::ctl_approve_device),
+        )
+        .route("/_emulator/device/deny", post(control::ctl_deny_device))
+        .route(
+            "/_emulator/device/{user_code}",
+            get(control::ctl_device_session),
+        )
         .fallback(not_found)
         .with_state(shared)
 }

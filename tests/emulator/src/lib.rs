@@ -5,8 +5,10 @@
 //! describes them: API tokens (psk plaintexts, Argon2id-hashed secrets, expiry, revocation,
 //! rotation with a grace period and a `Sunset` header), service-token grants (`client_credentials`
 //! and JWT-bearer with EdDSA assertions), per-Node mesh-key rotation (trigger, preview,
-//! idempotent pending rows, both re-trigger behaviours), and `whoami` for users (with their Domain
-//! and email) and service identities. Faults (a status with an optional
+//! idempotent pending rows, both re-trigger behaviours), `whoami` for users (with their Domain and
+//! email) and service identities, and the RFC 8628 device login (device codes, every poll answer,
+//! approval by the dashboard endpoint with a session cookie and CSRF token, or by the control API
+//! and [`Emulator::approve_device`]). Faults (a status with an optional
 //! `Retry-After`, a proxy's HTML page, a dropped connection, a malformed, oversized or canned body,
 //! latency, a body dripped a byte at a time, answers that echo the caller's secrets or carry
 //! terminal escapes, a skewed `Sunset`, a bad `expires_at` or `expires_in` on a real operation) make
@@ -32,6 +34,7 @@
 #![allow(clippy::result_large_err)]
 
 mod control;
+mod device;
 mod faults;
 mod grants;
 mod http;
@@ -49,12 +52,15 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+pub use device::{DeviceError, DeviceSession, DeviceStatus};
 pub use faults::{Fault, FaultKind, FaultSpec, HTML_ECHO_OFFSET, RetryAfter};
 pub use state::{
     AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec, Stats,
 };
 pub use tls::TlsMode;
-pub use users::{ADMIN_EMAIL, GITHUB_ALIAS, UserSpec};
+pub use users::{
+    ADMIN_EMAIL, CSRF_COOKIE, CSRF_HEADER, GITHUB_ALIAS, SESSION_COOKIE, SessionCookie, UserSpec,
+};
 
 use state::{Shared, St};
 
@@ -188,10 +194,13 @@ impl Emulator {
         self.shared.lock().domain.bindings[0].id
     }
 
-    /// Registers a user in the Domain (whoami shows its domain and email); returns its identity
-    /// ref, `user:<uuid>`.
+    /// Registers a user in the Domain (whoami shows its domain and email; it can approve device
+    /// logins); returns its identity ref, `user:<uuid>`.
+    ///
+    /// # Panics
+    /// When `spec.env_prefix` is not lowercase ASCII letters.
     pub fn add_user(&self, spec: UserSpec) -> String {
-        self.shared.add_user(spec)
+        self.shared.add_user(spec).expect("a valid env_prefix")
     }
 
     /// The email of a registered user.
@@ -201,6 +210,46 @@ impl Emulator {
             .users
             .get(identity_ref)
             .map(|u| u.email.clone())
+    }
+
+    /// Approves the device session with this user code (`ABCD-EFGH` or `ABCDEFGH`) as the admin
+    /// user, as `POST /v1/auth/device/approve` would; the next poll gets a token bound to the admin.
+    ///
+    /// # Errors
+    /// A malformed code; no such session; expired, already approved, or denied.
+    pub fn approve_device(&self, user_code: &str) -> Result<(), DeviceError> {
+        self.shared.approve_device(user_code, &self.admin_identity)
+    }
+
+    /// Approves the device session with this user code as `identity_ref`, a registered user.
+    ///
+    /// # Errors
+    /// As [`approve_device`](Self::approve_device), and [`DeviceError::UnknownUser`].
+    pub fn approve_device_as(
+        &self,
+        user_code: &str,
+        identity_ref: &str,
+    ) -> Result<(), DeviceError> {
+        self.shared.approve_device(user_code, identity_ref)
+    }
+
+    /// Denies the device session with this user code; its next poll gets `access_denied`.
+    ///
+    /// # Errors
+    /// A malformed code; no such session; expired, already approved, or already denied.
+    pub fn deny_device(&self, user_code: &str) -> Result<(), DeviceError> {
+        self.shared.deny_device(user_code)
+    }
+
+    /// The device session with this user code, if any.
+    pub fn device_session(&self, user_code: &str) -> Option<DeviceSession> {
+        self.shared.device_session(user_code).ok()
+    }
+
+    /// Mints a browser session (the `plexsphere_session` cookie and its CSRF token) for a
+    /// registered user, as the OIDC callback would; `None` for anyone else.
+    pub fn session_cookie(&self, identity_ref: &str) -> Option<SessionCookie> {
+        self.shared.session_cookie(identity_ref)
     }
 
     /// API requests received (everything but `/_emulator/`), rejected ones included.

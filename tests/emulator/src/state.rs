@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::device::DeviceRow;
 use crate::faults::FaultSpec;
 use crate::tls::TlsMode;
-use crate::users::{ADMIN_EMAIL, DomainRow, UserRow};
+use crate::users::{ADMIN_EMAIL, DomainRow, SessionRow, UserRow};
 
 /// How a second key-rotate trigger for a Node with a pending rotation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,11 +54,19 @@ pub struct Config {
     /// Serve HTTPS with a generated chain presenting this kind of leaf; `None` for plain HTTP.
     /// Read once, at start.
     pub tls: Option<TlsMode>,
+    /// Lifetime of a device code (`expires_in` of `POST /v1/auth/device-code`), from its issue.
+    pub device_code_ttl: Duration,
+    /// The minimum polling interval a device code is issued with (`interval`, whole seconds;
+    /// zero lets a test poll as fast as it likes).
+    pub device_poll_interval: Duration,
+    /// Lifetime of the access token an approved device login mints (`expires_in`).
+    pub device_token_ttl: Duration,
 }
 
 impl Default for Config {
     /// Realistic settings: OWASP's Argon2id parameters (19 MiB, 2 iterations), a 24 h grace,
-    /// 30-day tokens, one-hour service tokens.
+    /// 30-day tokens, one-hour service tokens, ten-minute device codes polled every 5 s, and
+    /// 24 h device-login tokens.
     fn default() -> Self {
         Config {
             argon2_m_cost: 19 * 1024,
@@ -72,6 +81,9 @@ impl Default for Config {
             audience: "plexsphere".into(),
             service_token_env: "prod".into(),
             tls: None,
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(5),
+            device_token_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -196,6 +208,12 @@ pub(crate) struct Inner {
     pub(crate) domain: DomainRow,
     /// Registered users by identity ref.
     pub(crate) users: HashMap<String, UserRow>,
+    /// Browser sessions by `plexsphere_session` cookie value.
+    pub(crate) sessions: HashMap<String, SessionRow>,
+    /// Device-authorization sessions by id (the first half of the device code).
+    pub(crate) devices: HashMap<Uuid, DeviceRow>,
+    /// Device-session ids by user code (normalized: eight characters, no dash).
+    pub(crate) user_codes: HashMap<String, Uuid>,
 }
 
 pub(crate) struct Shared {
@@ -235,6 +253,7 @@ impl Shared {
         let admin = UserRow {
             domain_id: domain.id,
             email: ADMIN_EMAIL.into(),
+            env: "prod".into(),
             acr: None,
             amr: Vec::new(),
         };
@@ -252,6 +271,9 @@ impl Shared {
                 correlation: 0,
                 domain,
                 users: HashMap::from([(admin_identity, admin)]),
+                sessions: HashMap::new(),
+                devices: HashMap::new(),
+                user_codes: HashMap::new(),
             }),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
@@ -429,4 +451,19 @@ impl Shared {
         inner.correlation += 1;
         format!("rebac-{}", inner.correlation)
     }
+}
+
+/// `N` random bytes.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).expect("randomness");
+    out
+}
+
+/// `N` random bytes as lowercase hex: an opaque value (a session cookie, a CSRF token).
+pub(crate) fn random_hex<const N: usize>() -> String {
+    random_bytes::<N>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

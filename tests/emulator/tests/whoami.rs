@@ -87,6 +87,7 @@ fn registered_users_carry_their_email_acr_and_amr() {
         email: Some("carol@example.com".into()),
         acr: Some("urn:plexsphere:acr:mfa".into()),
         amr: vec!["pwd".into(), "otp".into()],
+        ..UserSpec::default()
     });
     let (_, token) = emu.seed_token(&carol, "dev", None);
     let who = ok(whoami(&emu, &http, Some(&token)));
@@ -124,13 +125,18 @@ fn registered_users_carry_their_email_acr_and_amr() {
     let who = ok(whoami(&emu, &http, seeded["plaintext"].as_str()));
     assert_eq!(who["email"], email);
     assert_eq!(who["domain_id"], dave["domain_id"]);
-    // The control body is strict.
-    let r = http
-        .post(format!("{}/_emulator/users", emu.url()))
-        .json(&json!({"emial": "x@example.com"}))
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    // The control body is strict, and a user env must be lowercase letters.
+    for body in [
+        json!({"emial": "x@example.com"}),
+        json!({"env_prefix": "Prod"}),
+    ] {
+        let r = http
+            .post(format!("{}/_emulator/users", emu.url()))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+    }
 }
 
 #[test]
