@@ -778,7 +778,12 @@ fn faults_apply_to_the_device_routes() {
     let t: Value = poll(&http, &emu, dc).json().unwrap();
     assert_eq!(t["expires_in"], 1_000_000_000_000u64);
     assert!(t["access_token"].as_str().unwrap().starts_with("psk_prod_"));
+    // The device code is echoed by the hostile pages, like any other secret in a body.
     let b = start(&http, &emu);
+    put(json!({"kind": "html_echo", "path_prefix": "/v1/auth/device-token", "count": 1}));
+    let page = poll(&http, &emu, &b["device_code"]).text().unwrap();
+    let dc = b["device_code"].as_str().unwrap();
+    assert!(page.contains(&format!("device_code={dc}")), "{page}");
     put(
         json!({"kind": "status", "status": 502, "path_prefix": "/v1/auth/device/approve", "count": 1}),
     );
