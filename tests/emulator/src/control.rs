@@ -12,10 +12,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::device::DeviceError;
 use crate::faults::{self, FaultSpec};
 use crate::grants::sign_assertion;
 use crate::http::{ok_json, problem, tri};
 use crate::state::{AssertionSpec, RetriggerMode, ServiceIdentitySpec, St};
+use crate::users::UserSpec;
 
 fn ctl_error(detail: &str) -> Response {
     problem(
@@ -28,6 +30,14 @@ fn ctl_error(detail: &str) -> Response {
 
 fn ctl_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
     serde_json::from_slice(body).map_err(|e| ctl_error(&e.to_string()))
+}
+
+/// A body that may also be empty (then `{}`).
+fn ctl_body_or_empty<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return ctl_body(&Bytes::from_static(b"{}"));
+    }
+    ctl_body(body)
 }
 
 pub(crate) async fn ctl_stats(State(s): State<St>) -> Response {
@@ -139,10 +149,97 @@ pub(crate) async fn ctl_deny(State(s): State<St>, body: Bytes) -> Response {
 
 pub(crate) async fn ctl_add_service_identity(State(s): State<St>, body: Bytes) -> Response {
     let spec: ServiceIdentitySpec = tri!(ctl_body(&body));
+    let identity_ref = s.add_service_identity(spec);
+    let domain_id = s.lock().domain.id;
     ok_json(
         StatusCode::CREATED,
-        json!({"identity_ref": s.add_service_identity(spec)}),
+        json!({"identity_ref": identity_ref, "domain_id": domain_id}),
     )
+}
+
+pub(crate) async fn ctl_add_user(State(s): State<St>, body: Bytes) -> Response {
+    let spec: UserSpec = tri!(ctl_body(&body));
+    let identity_ref = tri!(s.add_user(spec).map_err(|e| ctl_error(&e)));
+    let inner = s.lock();
+    let user = &inner.users[&identity_ref];
+    ok_json(
+        StatusCode::CREATED,
+        json!({"identity_ref": identity_ref, "email": user.email, "domain_id": user.domain_id}),
+    )
+}
+
+pub(crate) async fn ctl_domain(State(s): State<St>) -> Response {
+    let inner = s.lock();
+    let bindings: Vec<Value> = inner
+        .domain
+        .bindings
+        .iter()
+        .map(|b| json!({"id": b.id, "alias": b.alias}))
+        .collect();
+    ok_json(
+        StatusCode::OK,
+        json!({"domain_id": inner.domain.id, "idp_bindings": bindings}),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Who {
+    #[serde(default)]
+    identity_ref: Option<String>,
+}
+
+pub(crate) async fn ctl_session_cookie(State(s): State<St>, body: Bytes) -> Response {
+    let who: Who = tri!(ctl_body_or_empty(&body));
+    let identity = who.identity_ref.unwrap_or_else(|| s.admin_identity.clone());
+    match s.session_cookie(&identity) {
+        Some(c) => ok_json(
+            StatusCode::CREATED,
+            serde_json::to_value(c).expect("cookies serialize"),
+        ),
+        None => DeviceError::UnknownUser.problem("/_emulator/session-cookie"),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceDecision {
+    user_code: String,
+    #[serde(default)]
+    identity_ref: Option<String>,
+}
+
+pub(crate) async fn ctl_approve_device(State(s): State<St>, body: Bytes) -> Response {
+    let d: DeviceDecision = tri!(ctl_body(&body));
+    let identity = d.identity_ref.unwrap_or_else(|| s.admin_identity.clone());
+    match s.approve_device(&d.user_code, &identity) {
+        Ok(()) => ok_json(StatusCode::OK, json!({"status": "approved"})),
+        Err(e) => e.problem("/_emulator/device/approve"),
+    }
+}
+
+pub(crate) async fn ctl_deny_device(State(s): State<St>, body: Bytes) -> Response {
+    let d: DeviceDecision = tri!(ctl_body(&body));
+    if d.identity_ref.is_some() {
+        return ctl_error("deny takes only user_code");
+    }
+    match s.deny_device(&d.user_code) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.problem("/_emulator/device/deny"),
+    }
+}
+
+pub(crate) async fn ctl_device_session(
+    State(s): State<St>,
+    Path(user_code): Path<String>,
+) -> Response {
+    match s.device_session(&user_code) {
+        Ok(session) => ok_json(
+            StatusCode::OK,
+            serde_json::to_value(session).expect("sessions serialize"),
+        ),
+        Err(e) => e.problem("/_emulator/device"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -198,6 +295,9 @@ struct ConfigPatch {
     jwt_bearer_provisioned: Option<bool>,
     service_token_ttl_seconds: Option<u64>,
     rotation_grace_seconds: Option<u64>,
+    device_code_ttl_seconds: Option<u64>,
+    device_poll_interval_seconds: Option<u64>,
+    device_token_ttl_seconds: Option<u64>,
 }
 
 pub(crate) async fn ctl_config(State(s): State<St>, body: Bytes) -> Response {
@@ -218,6 +318,15 @@ pub(crate) async fn ctl_config(State(s): State<St>, body: Bytes) -> Response {
     }
     if let Some(v) = p.rotation_grace_seconds {
         c.rotation_grace = Duration::from_secs(v);
+    }
+    if let Some(v) = p.device_code_ttl_seconds {
+        c.device_code_ttl = Duration::from_secs(v);
+    }
+    if let Some(v) = p.device_poll_interval_seconds {
+        c.device_poll_interval = Duration::from_secs(v);
+    }
+    if let Some(v) = p.device_token_ttl_seconds {
+        c.device_token_ttl = Duration::from_secs(v);
     }
     StatusCode::NO_CONTENT.into_response()
 }

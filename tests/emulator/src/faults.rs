@@ -179,8 +179,8 @@ pub enum FaultKind {
     /// A 400 Problem whose `detail` quotes the whole request body (a `client_secret`, say).
     EchoBody,
     /// A proxy's `text/html` 502 page that quotes the request's bearer token and any
-    /// `client_secret` / `client_assertion` of its JSON body, starting at character 150, after
-    /// filler text.
+    /// `client_secret` / `client_assertion` / `device_code` of its JSON body, starting at
+    /// character 150, after filler text.
     HtmlEcho,
     /// A 400 Problem whose `title` and `detail` carry terminal escapes: ANSI CSI (`ESC[31m`) and
     /// OSC (`ESC]0;pwned BEL`) sequences, CR/LF, C1 controls (U+0085, U+009B) and a bidi override
@@ -428,7 +428,7 @@ fn html_echo_page(seen: &Seen) -> String {
     if let Ok(serde_json::Value::Object(fields)) =
         serde_json::from_slice::<serde_json::Value>(&seen.body)
     {
-        for name in ["client_secret", "client_assertion"] {
+        for name in ["client_secret", "client_assertion", "device_code"] {
             if let Some(v) = fields.get(name).and_then(|v| v.as_str()) {
                 quoted.push(format!("{name}={v}"));
             }

@@ -14,7 +14,7 @@ use crate::http::{json_body, ok_json, problem, tri};
 use crate::state::{AssertionSpec, Hash, ServiceRow, Shared, St};
 
 /// The `expires_in` of the `grant_huge_expires_in` fault: about 31,700 years.
-const HUGE_EXPIRES_IN: u64 = 1_000_000_000_000;
+pub(crate) const HUGE_EXPIRES_IN: u64 = 1_000_000_000_000;
 
 const SIGNING_KEY: &str = include_str!("../keys/signing.pem");
 const VERIFYING_KEY: &str = include_str!("../keys/signing.pub.pem");

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::faults::{self, FaultKind, Seen};
 use crate::state::{Shared, St};
-use crate::{control, grants, keys, tokens};
+use crate::{control, device, grants, keys, tokens, users};
 
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
@@ -116,6 +116,11 @@ fn router(shared: St) -> Router {
         .route("/v1/auth/tokens/{id}", delete(tokens::delete_token))
         .route("/v1/auth/tokens/{id}/rotate", post(tokens::rotate_token))
         .route("/v1/auth/service/token", post(grants::service_token))
+        .route("/v1/auth/whoami", get(users::whoami))
+        .route("/v1/auth/device-code", post(device::device_code))
+        .route("/v1/auth/device-token", post(device::device_token))
+        .route("/v1/auth/device/approve", post(device::approve))
+        .route("/device", get(device::device_page))
         .route("/v1/nodes/{id}/keys/rotate", post(keys::key_rotate))
         .route(
             "/v1/nodes/{id}/keys/rotate/preview",
@@ -146,6 +151,21 @@ fn router(shared: St) -> Router {
             axum::routing::patch(control::ctl_config),
         )
         .route("/_emulator/assertions", post(control::ctl_sign_assertion))
+        .route("/_emulator/users", post(control::ctl_add_user))
+        .route("/_emulator/domain", get(control::ctl_domain))
+        .route(
+            "/_emulator/session-cookie",
+            post(control::ctl_session_cookie),
+        )
+        .route(
+            "/_emulator/device/approve",
+            post(control::ctl_approve_device),
+        )
+        .route("/_emulator/device/deny", post(control::ctl_deny_device))
+        .route(
+            "/_emulator/device/{user_code}",
+            get(control::ctl_device_session),
+        )
         .fallback(not_found)
         .with_state(shared)
 }
@@ -314,48 +334,70 @@ pub(crate) fn unauthenticated(instance: &str) -> Response {
     )
 }
 
-pub(crate) fn authenticate(
-    shared: &Shared,
-    headers: &HeaderMap,
-    instance: &str,
-) -> Result<Principal, Response> {
+/// Why a bearer was refused. Only a token whose secret verifies is told apart from an unknown
+/// one, so the finer reasons reveal nothing to whoever holds just a token id.
+pub(crate) enum Rejection {
+    /// No bearer, not a psk, an unknown id, another env, or a wrong secret.
+    Unknown,
+    /// Past its `expires_at`, or a rotated-from plaintext past its grace deadline.
+    Expired,
+    /// Revoked (deleted).
+    Revoked,
+}
+
+/// Authenticates the request's bearer, saying why when it does not.
+pub(crate) fn resolve(shared: &Shared, headers: &HeaderMap) -> Result<Principal, Rejection> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| unauthenticated(instance))?;
-    let psk = crate::psk::parse(value.trim()).ok_or_else(|| unauthenticated(instance))?;
+        .ok_or(Rejection::Unknown)?;
+    let psk = crate::psk::parse(value.trim()).ok_or(Rejection::Unknown)?;
     let now = shared.now();
     let (hash, previous) = {
         let inner = shared.lock();
-        let row = inner
-            .tokens
-            .get(&psk.id)
-            .ok_or_else(|| unauthenticated(instance))?;
-        if row.revoked || row.expires_at <= now || row.env != psk.env {
-            return Err(unauthenticated(instance));
+        let row = inner.tokens.get(&psk.id).ok_or(Rejection::Unknown)?;
+        if row.env != psk.env {
+            return Err(Rejection::Unknown);
         }
         (row.hash.clone(), row.previous.clone())
     };
-    // Hash outside the lock so concurrent requests verify in parallel.
+    // Hash outside the lock so concurrent requests verify in parallel; the state of the row is
+    // looked at only once the secret is known to be right.
     let secret = &psk.secret;
-    let ok = shared.verify(secret, &hash)
-        || previous.is_some_and(|(h, deadline)| now < deadline && shared.verify(secret, &h));
-    if !ok {
-        return Err(unauthenticated(instance));
-    }
+    // `Some(deadline)` when the secret is right: the current one has none, a rotated-from one
+    // is honoured until its deadline.
+    let verified = if shared.verify(secret, &hash) {
+        Some(None)
+    } else {
+        previous
+            .filter(|(h, _)| shared.verify(secret, h))
+            .map(|(_, deadline)| Some(deadline))
+    };
+    let Some(deadline) = verified else {
+        return Err(Rejection::Unknown);
+    };
     let mut inner = shared.lock();
-    let row = inner
-        .tokens
-        .get_mut(&psk.id)
-        .ok_or_else(|| unauthenticated(instance))?;
+    let row = inner.tokens.get_mut(&psk.id).ok_or(Rejection::Unknown)?;
     if row.revoked {
-        return Err(unauthenticated(instance));
+        return Err(Rejection::Revoked);
+    }
+    if row.expires_at <= now || deadline.is_some_and(|d| now >= d) {
+        return Err(Rejection::Expired);
     }
     row.last_used_at = Some(now);
     Ok(Principal {
         identity: row.identity.clone(),
     })
+}
+
+/// Authenticates the request's bearer; every refusal is `401 unauthenticated`.
+pub(crate) fn authenticate(
+    shared: &Shared,
+    headers: &HeaderMap,
+    instance: &str,
+) -> Result<Principal, Response> {
+    resolve(shared, headers).map_err(|_| unauthenticated(instance))
 }
 
 pub(crate) fn check_denied(shared: &Shared, p: &Principal, instance: &str) -> Result<(), Response> {

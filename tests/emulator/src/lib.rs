@@ -4,8 +4,11 @@
 //! It implements the operations libplexctl calls, as the OpenAPI subset in `shared/openapi`
 //! describes them: API tokens (psk plaintexts, Argon2id-hashed secrets, expiry, revocation,
 //! rotation with a grace period and a `Sunset` header), service-token grants (`client_credentials`
-//! and JWT-bearer with EdDSA assertions), and per-Node mesh-key rotation (trigger, preview,
-//! idempotent pending rows, both re-trigger behaviours). Faults (a status with an optional
+//! and JWT-bearer with EdDSA assertions), per-Node mesh-key rotation (trigger, preview,
+//! idempotent pending rows, both re-trigger behaviours), `whoami` for users (with their Domain and
+//! email) and service identities, and the RFC 8628 device login (device codes, every poll answer,
+//! approval by the dashboard endpoint with a session cookie and CSRF token, or by the control API
+//! and [`Emulator::approve_device`]). Faults (a status with an optional
 //! `Retry-After`, a proxy's HTML page, a dropped connection, a malformed, oversized or canned body,
 //! latency, a body dripped a byte at a time, answers that echo the caller's secrets or carry
 //! terminal escapes, a skewed `Sunset`, a bad `expires_at` or `expires_in` on a real operation) make
@@ -31,6 +34,7 @@
 #![allow(clippy::result_large_err)]
 
 mod control;
+mod device;
 mod faults;
 mod grants;
 mod http;
@@ -39,6 +43,7 @@ pub mod psk;
 mod state;
 mod tls;
 mod tokens;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,11 +52,15 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+pub use device::{DeviceError, DeviceSession, DeviceStatus};
 pub use faults::{Fault, FaultKind, FaultSpec, HTML_ECHO_OFFSET, RetryAfter};
 pub use state::{
     AssertionSpec, Config, Edge, NodeFixture, RetriggerMode, ServiceIdentitySpec, Stats,
 };
 pub use tls::TlsMode;
+pub use users::{
+    ADMIN_EMAIL, CSRF_COOKIE, CSRF_HEADER, GITHUB_ALIAS, SESSION_COOKIE, SessionCookie, UserSpec,
+};
 
 use state::{Shared, St};
 
@@ -99,8 +108,9 @@ impl Emulator {
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared: St = Arc::new(Shared::new(config));
-        let admin_identity = format!("user:{}", Uuid::now_v7());
+        let scheme = if ca_pem.is_some() { "https" } else { "http" };
+        let shared: St = Arc::new(Shared::new(config, format!("{scheme}://{addr}")));
+        let admin_identity = shared.admin_identity.clone();
         let (_, admin_token) = shared.mint(
             &admin_identity,
             &admin_identity,
@@ -150,12 +160,7 @@ impl Emulator {
     /// is set (the leaf names `127.0.0.1`, `::1` and `localhost`, so `https://localhost:PORT` works
     /// as well).
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{}", self.addr)
+        self.shared.base_url.clone()
     }
 
     /// The PEM of the CA that signed the HTTPS leaf; `None` when serving plain HTTP.
@@ -173,9 +178,78 @@ impl Emulator {
         &self.admin_token
     }
 
-    /// The admin's identity ref, `user:<uuid>`.
+    /// The admin's identity ref, `user:<uuid>`: a registered user of the Domain, with the email
+    /// [`ADMIN_EMAIL`].
     pub fn admin_identity(&self) -> String {
         self.admin_identity.clone()
+    }
+
+    /// The id of the emulator's Domain (the binary's start line prints it as `domain_id`).
+    pub fn domain_id(&self) -> Uuid {
+        self.shared.lock().domain.id
+    }
+
+    /// The id of the Domain's IdP binding, whose alias is [`GITHUB_ALIAS`] (`github`).
+    pub fn idp_binding_id(&self) -> Uuid {
+        self.shared.lock().domain.bindings[0].id
+    }
+
+    /// Registers a user in the Domain (whoami shows its domain and email; it can approve device
+    /// logins); returns its identity ref, `user:<uuid>`.
+    ///
+    /// # Panics
+    /// When `spec.env_prefix` is not lowercase ASCII letters.
+    pub fn add_user(&self, spec: UserSpec) -> String {
+        self.shared.add_user(spec).expect("a valid env_prefix")
+    }
+
+    /// The email of a registered user.
+    pub fn user_email(&self, identity_ref: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .users
+            .get(identity_ref)
+            .map(|u| u.email.clone())
+    }
+
+    /// Approves the device session with this user code (`ABCD-EFGH` or `ABCDEFGH`) as the admin
+    /// user, as `POST /v1/auth/device/approve` would; the next poll gets a token bound to the admin.
+    ///
+    /// # Errors
+    /// A malformed code; no such session; expired, already approved, or denied.
+    pub fn approve_device(&self, user_code: &str) -> Result<(), DeviceError> {
+        self.shared.approve_device(user_code, &self.admin_identity)
+    }
+
+    /// Approves the device session with this user code as `identity_ref`, a registered user.
+    ///
+    /// # Errors
+    /// As [`approve_device`](Self::approve_device), and [`DeviceError::UnknownUser`].
+    pub fn approve_device_as(
+        &self,
+        user_code: &str,
+        identity_ref: &str,
+    ) -> Result<(), DeviceError> {
+        self.shared.approve_device(user_code, identity_ref)
+    }
+
+    /// Denies the device session with this user code; its next poll gets `access_denied`.
+    ///
+    /// # Errors
+    /// A malformed code; no such session; expired, already approved, or already denied.
+    pub fn deny_device(&self, user_code: &str) -> Result<(), DeviceError> {
+        self.shared.deny_device(user_code)
+    }
+
+    /// The device session with this user code, if any.
+    pub fn device_session(&self, user_code: &str) -> Option<DeviceSession> {
+        self.shared.device_session(user_code).ok()
+    }
+
+    /// Mints a browser session (the `plexsphere_session` cookie and its CSRF token) for a
+    /// registered user, as the OIDC callback would; `None` for anyone else.
+    pub fn session_cookie(&self, identity_ref: &str) -> Option<SessionCookie> {
+        self.shared.session_cookie(identity_ref)
     }
 
     /// API requests received (everything but `/_emulator/`), rejected ones included.

@@ -1,7 +1,7 @@
 //! `plexsphere-emulator`: serves the plexsphere emulator on loopback for the C, Go and Python tests
 //! and the benchmarks. Prints one JSON line (`url`, `admin_token`, `admin_identity`, `audience`,
-//! and with `--tls` also `ca_pem` and `ca_file`), then serves until killed, or until standard
-//! input closes with `--exit-on-stdin-eof`.
+//! `domain_id`, and with `--tls` also `ca_pem` and `ca_file`), then serves until killed, or until
+//! standard input closes with `--exit-on-stdin-eof`.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, SocketAddr};
@@ -29,6 +29,15 @@ struct Args {
     /// Lifetime of service access tokens, in seconds.
     #[arg(long)]
     service_token_ttl_seconds: Option<u64>,
+    /// Lifetime of a device code (`expires_in` of `POST /v1/auth/device-code`), in seconds.
+    #[arg(long)]
+    device_code_ttl_seconds: Option<u64>,
+    /// Minimum polling interval a device code is issued with, in seconds.
+    #[arg(long)]
+    device_poll_interval_seconds: Option<u64>,
+    /// Lifetime of the access token a device login mints, in seconds.
+    #[arg(long)]
+    device_token_ttl_seconds: Option<u64>,
     /// How a key-rotate re-trigger is answered: `ok` (200) or `conflict` (409).
     #[arg(long, value_parser = ["ok", "conflict"])]
     retrigger_mode: Option<String>,
@@ -64,6 +73,15 @@ fn main() {
     if let Some(s) = args.service_token_ttl_seconds {
         config.service_token_ttl = Duration::from_secs(s);
     }
+    if let Some(s) = args.device_code_ttl_seconds {
+        config.device_code_ttl = Duration::from_secs(s);
+    }
+    if let Some(s) = args.device_poll_interval_seconds {
+        config.device_poll_interval = Duration::from_secs(s);
+    }
+    if let Some(s) = args.device_token_ttl_seconds {
+        config.device_token_ttl = Duration::from_secs(s);
+    }
     if let Some(m) = args.retrigger_mode.as_deref() {
         config.retrigger_mode = if m == "conflict" {
             RetriggerMode::Conflict409
@@ -89,6 +107,7 @@ fn main() {
         "admin_token": emu.admin_token(),
         "admin_identity": emu.admin_identity(),
         "audience": audience,
+        "domain_id": emu.domain_id(),
     });
     let ca_file = emu.ca_pem().map(|pem| {
         let path = args.ca_file.clone().unwrap_or_else(|| {

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::device::DeviceRow;
 use crate::faults::FaultSpec;
 use crate::tls::TlsMode;
+use crate::users::{ADMIN_EMAIL, DomainRow, SessionRow, UserRow};
 
 /// How a second key-rotate trigger for a Node with a pending rotation is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,11 +54,19 @@ pub struct Config {
     /// Serve HTTPS with a generated chain presenting this kind of leaf; `None` for plain HTTP.
     /// Read once, at start.
     pub tls: Option<TlsMode>,
+    /// Lifetime of a device code (`expires_in` of `POST /v1/auth/device-code`), from its issue.
+    pub device_code_ttl: Duration,
+    /// The minimum polling interval a device code is issued with (`interval`, whole seconds;
+    /// zero lets a test poll as fast as it likes).
+    pub device_poll_interval: Duration,
+    /// Lifetime of the access token an approved device login mints (`expires_in`).
+    pub device_token_ttl: Duration,
 }
 
 impl Default for Config {
     /// Realistic settings: OWASP's Argon2id parameters (19 MiB, 2 iterations), a 24 h grace,
-    /// 30-day tokens, one-hour service tokens.
+    /// 30-day tokens, one-hour service tokens, ten-minute device codes polled every 5 s, and
+    /// 24 h device-login tokens.
     fn default() -> Self {
         Config {
             argon2_m_cost: 19 * 1024,
@@ -71,6 +81,9 @@ impl Default for Config {
             audience: "plexsphere".into(),
             service_token_env: "prod".into(),
             tls: None,
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(5),
+            device_token_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -191,10 +204,24 @@ pub(crate) struct Inner {
     pub(crate) fault: Option<FaultSpec>,
     pub(crate) clock_offset: time::Duration,
     pub(crate) correlation: u64,
+    /// The Domain (one) and its IdP bindings.
+    pub(crate) domain: DomainRow,
+    /// Registered users by identity ref.
+    pub(crate) users: HashMap<String, UserRow>,
+    /// Browser sessions by `plexsphere_session` cookie value.
+    pub(crate) sessions: HashMap<String, SessionRow>,
+    /// Device-authorization sessions by id (the first half of the device code).
+    pub(crate) devices: HashMap<Uuid, DeviceRow>,
+    /// Device-session ids by user code (normalized: eight characters, no dash).
+    pub(crate) user_codes: HashMap<String, Uuid>,
 }
 
 pub(crate) struct Shared {
     pub(crate) inner: Mutex<Inner>,
+    /// The emulator's own origin, `http(s)://127.0.0.1:PORT` (verification URIs, `Origin` checks).
+    pub(crate) base_url: String,
+    /// The bootstrap admin user, `user:<uuid>`.
+    pub(crate) admin_identity: String,
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicU64,
     /// API requests per path and per `METHOD path`.
@@ -218,9 +245,21 @@ pub struct Stats {
 pub(crate) type St = Arc<Shared>;
 
 impl Shared {
-    /// Fresh state with no rows.
-    pub(crate) fn new(config: Config) -> Shared {
+    /// Fresh state: one Domain with one IdP binding (`github`) and one user, the admin (with
+    /// [`ADMIN_EMAIL`]); no other rows.
+    pub(crate) fn new(config: Config, base_url: String) -> Shared {
+        let domain = DomainRow::generate();
+        let admin_identity = format!("user:{}", Uuid::now_v7());
+        let admin = UserRow {
+            domain_id: domain.id,
+            email: ADMIN_EMAIL.into(),
+            env: "prod".into(),
+            acr: None,
+            amr: Vec::new(),
+        };
         Shared {
+            base_url,
+            admin_identity: admin_identity.clone(),
             inner: Mutex::new(Inner {
                 config,
                 tokens: HashMap::new(),
@@ -230,6 +269,11 @@ impl Shared {
                 fault: None,
                 clock_offset: time::Duration::ZERO,
                 correlation: 0,
+                domain,
+                users: HashMap::from([(admin_identity, admin)]),
+                sessions: HashMap::new(),
+                devices: HashMap::new(),
+                user_codes: HashMap::new(),
             }),
             requests: AtomicU64::new(0),
             connections: AtomicU64::new(0),
@@ -394,9 +438,32 @@ impl Shared {
         }
     }
 
+    /// Whether `identity_ref` names a registered service identity.
+    pub(crate) fn is_registered_service(&self, identity_ref: &str) -> bool {
+        self.lock().services.values().any(|r| match r {
+            ServiceRow::ClientCredentials { identity, .. }
+            | ServiceRow::JwtBearer { identity, .. } => identity == identity_ref,
+        })
+    }
+
     pub(crate) fn next_correlation(&self) -> String {
         let mut inner = self.lock();
         inner.correlation += 1;
         format!("rebac-{}", inner.correlation)
     }
+}
+
+/// `N` random bytes.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).expect("randomness");
+    out
+}
+
+/// `N` random bytes as lowercase hex: an opaque value (a session cookie, a CSRF token).
+pub(crate) fn random_hex<const N: usize>() -> String {
+    random_bytes::<N>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

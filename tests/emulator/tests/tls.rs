@@ -146,7 +146,16 @@ fn the_binary_serves_https_and_writes_its_ca() {
     let v: Value = serde_json::from_str(&line).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["admin_identity", "admin_token", "audience", "url"]);
+    assert_eq!(
+        keys,
+        [
+            "admin_identity",
+            "admin_token",
+            "audience",
+            "domain_id",
+            "url"
+        ]
+    );
     drop(plain.stdin.take());
     assert!(plain.wait().unwrap().success());
 }
