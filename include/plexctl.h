@@ -250,6 +250,17 @@ plexctl_status plexctl_client_builder_set_timeout_ms(plexctl_client_builder *bui
 plexctl_status plexctl_client_builder_set_retries(plexctl_client_builder *builder,
                                                   uint32_t retries);
 
+// Sends HTTPS requests through the proxy at `url` (e.g. "http://proxy:3128", credentials in the
+// URL if it needs them) instead of the one HTTPS_PROXY names. Only https:// requests are
+// proxied, through a CONNECT tunnel, so the bearer never leaves TLS; loopback never is. A
+// malformed URL is reported by plexctl_client_builder_build (PLEXCTL_STATUS_USAGE).
+plexctl_status plexctl_client_builder_set_proxy(plexctl_client_builder *builder, const char *url);
+
+// Uses no proxy, whatever HTTPS_PROXY says. By default HTTPS_PROXY / https_proxy is honoured for
+// https:// requests except for the hosts NO_PROXY / no_proxy lists and loopback, as Go's net/http
+// does (and not at all with plexctl_client_builder_set_use_environment(b, false)).
+plexctl_status plexctl_client_builder_set_no_proxy(plexctl_client_builder *builder);
+
 // Sets the connect timeout, in milliseconds.
 plexctl_status plexctl_client_builder_set_connect_timeout_ms(plexctl_client_builder *builder,
                                                              uint64_t ms);

@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 
 use crate::credentials::{CredentialInputs, CredentialSource};
 use crate::error::{Error, Result};
-use crate::http::{Bearer, CaBundle, Exchange, Request, Response, Transport, TransportSettings};
+use crate::http::{
+    Bearer, CaBundle, Exchange, ProxySetting, Request, Response, Transport, TransportSettings,
+};
 use crate::secret::Secret;
 
 /// Default overall timeout of one request.
@@ -65,6 +67,7 @@ impl Default for ClientBuilder {
                 user_agent: concat!("libplexctl/", env!("CARGO_PKG_VERSION")).to_owned(),
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
                 retries: DEFAULT_RETRIES,
+                proxy: ProxySetting::Environment,
             },
             allow_insecure_http: false,
         }
@@ -108,8 +111,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether `PLEXSPHERE_TOKEN`, `PLEXSPHERE_URL`, `PLEXCTL_CONFIG`, `XDG_CONFIG_HOME` and `HOME`
-    /// are consulted (default `true`).
+    /// Whether `PLEXSPHERE_TOKEN`, `PLEXSPHERE_URL`, `PLEXCTL_CONFIG`, `XDG_CONFIG_HOME`, `HOME`
+    /// and the proxy variables (`HTTPS_PROXY`, `NO_PROXY`) are consulted (default `true`).
     pub fn use_environment(mut self, yes: bool) -> Self {
         self.credentials.use_environment = yes;
         self
@@ -165,6 +168,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends HTTPS requests through this proxy (`http://proxy:3128`, credentials in the URL if it
+    /// needs them) instead of the one `HTTPS_PROXY` names. Only `https://` requests are proxied,
+    /// through a CONNECT tunnel, so the bearer never leaves TLS; loopback never is.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = ProxySetting::Url(url.into());
+        self
+    }
+
+    /// Uses no proxy, whatever the environment says. By default `HTTPS_PROXY` (or
+    /// `https_proxy`) is honoured for `https://` requests, except for the hosts `NO_PROXY` (or
+    /// `no_proxy`) lists and loopback, as Go's net/http does; `use_environment(false)` ignores it
+    /// too.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = ProxySetting::Off;
+        self
+    }
+
     /// Cap on a response body in bytes (default 16 MiB).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.transport.max_response_bytes = bytes;
@@ -188,7 +208,11 @@ impl ClientBuilder {
             .as_deref()
             .map(|s| parse_server(s, self.allow_insecure_http))
             .transpose()?;
-        let transport = Transport::new(&self.transport)?;
+        let mut transport = self.transport.clone();
+        if !self.credentials.use_environment && transport.proxy == ProxySetting::Environment {
+            transport.proxy = ProxySetting::Off;
+        }
+        let transport = Transport::new(&transport)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::{ApiError, Error, Operation, Problem, Result};
-use crate::secret::{Secret, redact, sanitize, strip_tags};
+use crate::secret::{Secret, safe_text, strip_tags};
 
 /// Extra CA certificates, as given to the builder.
 #[derive(Clone)]
@@ -24,6 +24,20 @@ pub(crate) enum CaBundle {
     Pem(Vec<u8>),
     File(PathBuf),
 }
+
+/// Which proxy HTTPS requests go through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ProxySetting {
+    /// `HTTPS_PROXY` / `https_proxy`, minus `NO_PROXY` / `no_proxy`, read at build time.
+    Environment,
+    /// This proxy URL.
+    Url(String),
+    /// None.
+    Off,
+}
+
+/// Hosts never proxied, whatever `NO_PROXY` says: loopback.
+const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 
 /// The transport settings of a client builder.
 #[derive(Clone)]
@@ -34,6 +48,7 @@ pub(crate) struct TransportSettings {
     pub user_agent: String,
     pub max_response_bytes: usize,
     pub retries: u32,
+    pub proxy: ProxySetting,
 }
 
 /// The one HTTP client of a [`crate::Client`] and the rules every request follows.
@@ -85,6 +100,45 @@ impl Drop for Runtime {
             rt.shutdown_background();
         }
     }
+}
+
+/// The proxy for HTTPS requests, if any. Only `https://` requests are proxied, through a CONNECT
+/// tunnel, so the bearer travels inside TLS end to end; plain `http://` (loopback, or a server the
+/// caller explicitly allowed) never is, since the proxy would read the bearer. Loopback is never
+/// proxied.
+fn proxy(setting: &ProxySetting) -> Result<Option<reqwest::Proxy>> {
+    let var = |upper: &str| {
+        std::env::var(upper)
+            .or_else(|_| std::env::var(upper.to_ascii_lowercase()))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let (url, no_proxy) = match setting {
+        ProxySetting::Off => return Ok(None),
+        ProxySetting::Url(url) => (url.clone(), String::new()),
+        ProxySetting::Environment => match var("HTTPS_PROXY") {
+            Some(url) => (url, var("NO_PROXY").unwrap_or_default()),
+            None => return Ok(None),
+        },
+    };
+    let parsed = Url::parse(url.trim()).map_err(|_| {
+        Error::usage(
+            "proxy",
+            "expected an absolute http:// or https:// proxy URL",
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || !parsed.has_host() {
+        return Err(Error::usage(
+            "proxy",
+            "expected an absolute http:// or https:// proxy URL",
+        ));
+    }
+    let proxy = reqwest::Proxy::https(parsed.as_str())
+        .map_err(|_| Error::usage("proxy", "not a usable proxy URL"))?
+        .no_proxy(reqwest::NoProxy::from_string(&format!(
+            "{no_proxy},{LOOPBACK}"
+        )));
+    Ok(Some(proxy))
 }
 
 /// Which bearer token a request carries.
@@ -166,7 +220,11 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.connect_timeout)
             .user_agent(settings.user_agent.clone())
+            // reqwest's own environment lookup is off; `proxy` decides, with the rules below.
             .no_proxy();
+        if let Some(proxy) = proxy(&settings.proxy)? {
+            b = b.proxy(proxy);
+        }
         if let Some(bundle) = &settings.ca_bundle {
             let pem = match bundle {
                 CaBundle::Pem(pem) => pem.clone(),
@@ -406,9 +464,8 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let is_json = content_type.contains("json");
+        .unwrap_or("");
+    let is_json = content_type.to_ascii_lowercase().contains("json");
     let problem = if is_json {
         serde_json::from_slice::<Problem>(&resp.body)
             .ok()
@@ -423,12 +480,12 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
                     &mut p.correlation_id,
                 ] {
                     if let Some(s) = field.as_mut() {
-                        *s = sanitize(&redact(s, secrets), MAX_FIELD_CHARS);
+                        *s = safe_text(s, secrets, MAX_FIELD_CHARS);
                     }
                 }
                 p.relation_path.truncate(MAX_RELATION_PATH);
                 for s in &mut p.relation_path {
-                    *s = sanitize(&redact(s, secrets), MAX_FIELD_CHARS);
+                    *s = safe_text(s, secrets, MAX_FIELD_CHARS);
                 }
                 p
             })
@@ -436,9 +493,11 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
         None
     };
     let body_excerpt = problem.is_none().then(|| {
-        let media = content_type.split(';').next().unwrap_or("").trim();
+        // The media type is server text too: redacted and cleaned like the body, in its own case
+        // (lower-casing first would hide a mixed-case secret from the redaction).
+        let media = safe_text(content_type.split(';').next().unwrap_or(""), secrets, 64);
         let media = if media.is_empty() {
-            "no content type"
+            "no content type".to_owned()
         } else {
             media
         };
@@ -447,8 +506,8 @@ pub(crate) fn api_error(op: Operation, resp: &Response, secrets: &[&Secret]) -> 
         } else {
             // Redact the whole text first, then cut: a secret echoed past the cut is gone either way.
             let text = strip_tags(&String::from_utf8_lossy(&resp.body));
-            let excerpt = sanitize(&redact(&text, secrets), MAX_EXCERPT_CHARS);
-            format!("non-problem body ({}): {excerpt}", sanitize(media, 64))
+            let excerpt = safe_text(&text, secrets, MAX_EXCERPT_CHARS);
+            format!("non-problem body ({media}): {excerpt}")
         }
     });
     Error::Api(Box::new(ApiError {

@@ -173,13 +173,35 @@ pub(crate) fn strip_tags(html: &str) -> String {
     out
 }
 
-/// Makes server text safe to show: terminal escape sequences (CSI, OSC and the rest, in their
-/// 7-bit and C1 forms) removed, every other control character (CR, LF, tabs, C1) and every bidi
-/// control turned into a space, runs of white space collapsed, and the result cut to `max_chars`
-/// characters (with `…`). Redact before calling this, so a secret is never half-cut.
+/// Server text made safe to show, with `secrets` redacted: escapes and controls removed first
+/// (an escape inside a secret must not split it past the redaction and rejoin it after), then
+/// every secret and anything psk-shaped redacted, then the text cut to `max_chars` characters.
+pub(crate) fn safe_text(text: &str, secrets: &[&Secret], max_chars: usize) -> String {
+    cut(&redact(&clean(text), secrets), max_chars)
+}
+
+/// [`safe_text`] for text that carries no request secret (a principal's name, a media type).
 pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars * 4 + 4));
-    let mut count = 0;
+    safe_text(text, &[], max_chars)
+}
+
+/// At most `max_chars` characters, with `…` when cut.
+fn cut(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some((at, _)) => {
+            let mut out = text[..at].to_owned();
+            out.push('…');
+            out
+        }
+    }
+}
+
+/// Terminal escape sequences (CSI, OSC and the rest, in their 7-bit and C1 forms) removed; every
+/// other control character (CR, LF, tabs, C1) and every bidi control turned into a space; runs of
+/// white space collapsed; trimmed.
+fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     let mut pending_space = false;
     while let Some(c) = chars.next() {
@@ -224,17 +246,11 @@ pub(crate) fn sanitize(text: &str, max_chars: usize) -> String {
             pending_space = !out.is_empty();
             continue;
         }
-        if count + usize::from(pending_space) + 1 > max_chars {
-            out.push('…');
-            return out;
-        }
         if pending_space {
             out.push(' ');
-            count += 1;
             pending_space = false;
         }
         out.push(c);
-        count += 1;
     }
     out
 }
@@ -272,8 +288,23 @@ mod tests {
         ) {
             let s = Secret::from(secret.as_str());
             let text = format!("{before}{secret}{after}");
-            let out = sanitize(&redact(&text, &[&s]), cap);
+            let out = safe_text(&text, &[&s], cap);
             proptest::prop_assert!(!out.contains(&secret), "{}", out);
+        }
+    }
+
+    #[test]
+    fn an_escape_inside_a_secret_cannot_split_it_past_the_redaction() {
+        let bearer = Secret::from("Zq7vK2pLx9Wm4Rt8bN3c");
+        for text in [
+            "token Zq7vK2pLx9\u{1b}[mWm4Rt8bN3c rejected",
+            "gggg\u{9b}ggggggggggggg",
+        ] {
+            let out = safe_text(text, &[&bearer, &Secret::from("gggggggg")], 200);
+            assert!(
+                !out.contains("Zq7vK2pLx9Wm4Rt8bN3c") && !out.contains("gggggggg"),
+                "{out}"
+            );
         }
     }
 

@@ -15,7 +15,10 @@ const MICROS: &[FormatItem<'_>] =
 
 /// Formats `t` as this crate writes every timestamp.
 pub fn format(t: OffsetDateTime) -> String {
-    let utc = t.to_offset(time::UtcOffset::UTC);
+    // A server may send 9999-12-31T23:59:59-01:00, which is in year 10000 in UTC: no panic.
+    let Some(utc) = t.checked_to_offset(time::UtcOffset::UTC) else {
+        return t.to_string();
+    };
     let items = if utc.microsecond() == 0 {
         WHOLE
     } else {
@@ -33,7 +36,9 @@ const MICROS_Z: &[FormatItem<'_>] =
 /// Formats `t` for text a person reads (the plexctl documentation's form): UTC with `Z`, whole
 /// seconds or exactly six fractional digits.
 pub fn text(t: OffsetDateTime) -> String {
-    let utc = t.to_offset(time::UtcOffset::UTC);
+    let Some(utc) = t.checked_to_offset(time::UtcOffset::UTC) else {
+        return t.to_string();
+    };
     let items = if utc.microsecond() == 0 {
         WHOLE_Z
     } else {
@@ -75,6 +80,13 @@ pub mod option {
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
+
+    #[test]
+    fn times_past_year_9999_in_utc_do_not_panic() {
+        let late = datetime!(9999-12-31 23:59:59 -01:00);
+        assert!(!super::format(late).is_empty());
+        assert!(!super::text(late).is_empty());
+    }
 
     #[test]
     fn text_uses_z() {

@@ -484,3 +484,54 @@ fn an_empty_assertion_or_scope_is_not_sent() {
     assert!(body.get("client_assertion").is_none(), "{body}");
     assert_eq!(body["client_secret"], "s3cret");
 }
+
+/// The fuzzer's findings, each over real HTTP: a repeated or truncated minted answer still hands
+/// its plaintext over; an escape inside an echoed secret cannot split it past the redaction; a
+/// secret in the Content-Type is redacted; a time past year 9999 in UTC is no panic.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let id = Uuid::now_v7();
+    let minted = psk_for(id, 3);
+    for body in [
+        format!(r#"{{"plaintext":"","plaintext":"{minted}","id":"{id}","id":"{id}"}}"#),
+        format!(r#"{{"id":"{id}","plaintext":"{minted}","env_prefix":"pr"#),
+    ] {
+        let server = Hostile::start(move |_| vec![json(200, &body)]);
+        let c = client(&server, Some(JWT), Duration::from_secs(5));
+        let e = c.rotate_token(id).unwrap_err();
+        assert_eq!(
+            e.recovered_plaintext().unwrap().expose_secret(),
+            minted,
+            "{e}"
+        );
+        assert_eq!(e.recovered_token().unwrap().id, Some(id));
+    }
+
+    let bearer = "Zq7vK2pLx9Wm4Rt8bN3c";
+    let server = Hostile::start(|req| {
+        let b = req.bearer().unwrap_or_default().to_owned();
+        let (head, tail) = b.split_at(10);
+        vec![answer(
+            401,
+            &format!("text/{b}"),
+            &[],
+            &format!("token {head}\u{1b}[m{tail} rejected"),
+        )]
+    });
+    let e = client(&server, Some(bearer), Duration::from_secs(5))
+        .list_tokens()
+        .unwrap_err();
+    assert_no_leak(&renderings(&e), bearer);
+
+    let late = Hostile::start(|_| {
+        vec![json(
+            200,
+            r#"[{"id":"0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2","env_prefix":"prod","created_at":"9999-12-31T23:59:59-01:00","expires_at":"9999-12-31T23:59:59-01:00"}]"#,
+        )]
+    });
+    let list = client(&late, Some(JWT), Duration::from_secs(5))
+        .list_tokens()
+        .unwrap();
+    assert!(!plexctl_core::timefmt::text(list[0].expires_at).is_empty());
+    assert!(serde_json::to_string(&list).is_ok());
+}

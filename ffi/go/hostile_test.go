@@ -70,3 +70,19 @@ func TestRetries(t *testing.T) {
 		t.Fatalf("status %d after %d calls", e.Status, calls.Load())
 	}
 }
+
+// A malformed proxy URL is a usage error when the client is built; NoProxy keeps loopback direct.
+func TestProxyOptions(t *testing.T) {
+	_, err := New(Options{Server: "https://plexsphere.example", Proxy: "not a url", NoEnvironment: true})
+	if e := asError(t, err); e.Kind != ErrorKindUsage || e.ExitCode != ExitUsage {
+		t.Fatalf("kind %v exit %d", e.Kind, e.ExitCode)
+	}
+	direct, err := New(Options{Server: emu.URL, Token: []byte(emu.AdminToken), NoEnvironment: true, NoProxy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close()
+	if _, err := direct.ListTokens(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -284,7 +284,11 @@ type Options struct {
 	ConnectTimeout time.Duration // 0 for the default (10 s)
 	// Retries after a failed first attempt, within Timeout: 0 for the default (2), negative for
 	// none. Only what is safe is retried (see plexctl_client_builder_set_retries).
-	Retries           int
+	Retries int
+	// Proxy sends HTTPS requests through this proxy URL instead of the one HTTPS_PROXY names;
+	// NoProxy uses none. Only https:// is proxied (a CONNECT tunnel), never loopback.
+	Proxy             string
+	NoProxy           bool
 	NoEnvironment     bool
 	AllowInsecureHTTP bool
 }
@@ -336,6 +340,13 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Timeout > 0 {
 		set(func() C.plexctl_status { return C.plexctl_client_builder_set_timeout_ms(b, millis(opts.Timeout)) })
+	}
+	if opts.Proxy != "" {
+		proxy := a.str(opts.Proxy)
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_proxy(b, proxy) })
+	}
+	if opts.NoProxy {
+		set(func() C.plexctl_status { return C.plexctl_client_builder_set_no_proxy(b) })
 	}
 	if opts.Retries != 0 {
 		retries := C.uint32_t(0)

@@ -124,6 +124,28 @@ pub extern "C" fn plexctl_client_builder_set_retries(
     set(builder, |b| Ok(b.retries(retries)))
 }
 
+/// Sends HTTPS requests through the proxy at `url` (e.g. "http://proxy:3128", credentials in the
+/// URL if it needs them) instead of the one HTTPS_PROXY names. Only https:// requests are
+/// proxied, through a CONNECT tunnel, so the bearer never leaves TLS; loopback never is. A
+/// malformed URL is reported by plexctl_client_builder_build (PLEXCTL_STATUS_USAGE).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_proxy(
+    builder: *mut plexctl_client_builder,
+    url: *const c_char,
+) -> ExitCode {
+    set(builder, |b| Ok(b.proxy(arg_str(url, "url")?)))
+}
+
+/// Uses no proxy, whatever HTTPS_PROXY says. By default HTTPS_PROXY / https_proxy is honoured for
+/// https:// requests except for the hosts NO_PROXY / no_proxy lists and loopback, as Go's net/http
+/// does (and not at all with plexctl_client_builder_set_use_environment(b, false)).
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_builder_set_no_proxy(
+    builder: *mut plexctl_client_builder,
+) -> ExitCode {
+    set(builder, |b| Ok(b.no_proxy()))
+}
+
 /// Sets the connect timeout, in milliseconds.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_client_builder_set_connect_timeout_ms(

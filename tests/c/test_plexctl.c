@@ -92,6 +92,8 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_client_builder_set_ca_bundle_file(b, NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_retries(NULL, 1) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_proxy(NULL, "http://p:1") == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_no_proxy(NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_connect_timeout_ms(NULL, 1) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_use_environment(NULL, false) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_client_builder_set_allow_insecure_http(NULL, false) == PLEXCTL_STATUS_USAGE);
@@ -189,6 +191,8 @@ static void test_builder_errors(void) {
   CHECK(plexctl_client_builder_set_allow_insecure_http(b, true) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_timeout_ms(b, 5000) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_retries(b, 2) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_proxy(b, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_builder_set_no_proxy(b) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_connect_timeout_ms(b, 1000) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
   CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::client::Client;
-use serde::Deserialize;
 
 use crate::error::{Error, Operation, RecoveredToken, Result};
 use crate::http::{Bearer, Exchange, Request};
@@ -164,29 +163,64 @@ impl Client {
 /// already minted the token, so when the rest of a 2xx body is malformed the plaintext (and the id,
 /// if readable) is recovered and carried by the [`Error::Decode`] instead of being lost.
 pub(crate) fn minted<T: serde::de::DeserializeOwned>(x: &Exchange<'_>) -> Result<T> {
-    #[derive(serde::Deserialize)]
+    /// Whatever can be read of a minted answer: the last non-empty `plaintext` and a readable `id`,
+    /// tolerating every other field being absent, malformed or repeated, and keeping what was read
+    /// before the body broke off (the visitor fills a struct the caller owns).
+    #[derive(Default)]
     struct Recover {
-        plaintext: crate::secret::Secret,
-        #[serde(default, deserialize_with = "lenient_uuid")]
+        plaintext: Option<crate::secret::Secret>,
         id: Option<Uuid>,
     }
-    fn lenient_uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
-        let value = serde_json::Value::deserialize(d)?;
-        Ok(value.as_str().and_then(|s| Uuid::try_parse(s).ok()))
+    struct Fill<'r>(&'r mut Recover);
+    impl<'de> serde::de::DeserializeSeed<'de> for Fill<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> serde::de::Visitor<'de> for Fill<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    // A string moves into the Secret as it is: no second copy.
+                    "plaintext" => {
+                        if let serde_json::Value::String(p) = map.next_value()?
+                            && !p.is_empty()
+                        {
+                            self.0.plaintext = Some(crate::secret::Secret::new(p));
+                        }
+                    }
+                    "id" => {
+                        if let serde_json::Value::String(id) = map.next_value()? {
+                            self.0.id = Uuid::try_parse(&id).ok().or(self.0.id);
+                        }
+                    }
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
     }
     match x.json::<T>() {
         Err(Error::Decode {
             operation, message, ..
         }) => {
-            let recovered = serde_json::from_slice::<Recover>(&x.resp.body)
-                .ok()
-                .filter(|r| !r.plaintext.is_empty())
-                .map(|r| {
-                    Box::new(RecoveredToken {
-                        id: r.id,
-                        plaintext: r.plaintext,
-                    })
-                });
+            let mut read = Recover::default();
+            let mut de = serde_json::Deserializer::from_slice(&x.resp.body);
+            // An error only ends the reading; what was read before it is kept.
+            let _ = serde::de::DeserializeSeed::deserialize(Fill(&mut read), &mut de);
+            let recovered = read.plaintext.map(|plaintext| {
+                Box::new(RecoveredToken {
+                    id: read.id,
+                    plaintext,
+                })
+            });
             Err(Error::Decode {
                 operation,
                 message,

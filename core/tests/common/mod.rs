@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod proxy;
 
 use plexctl_core::{Client, Error, Secret};
 pub use plexctl_emulator::{Config, Emulator};

@@ -39,10 +39,16 @@ fn main() {
         }
         "locate" => config::locate(None, true).map(|p| p.display().to_string()),
         // Token and server from the environment, as a CLI would run.
-        "list" => Client::builder()
-            .build()
-            .and_then(|c| c.list_tokens())
-            .map(|l| format!("{} tokens", l.len())),
+        "list" => {
+            let mut b = Client::builder();
+            // Test-only: the HTTPS emulator's CA (the library reads no CA from the environment).
+            if let Ok(ca) = std::env::var("PLEXCTL_TEST_CA_FILE") {
+                b = b.ca_bundle_file(ca);
+            }
+            b.build()
+                .and_then(|c| c.list_tokens())
+                .map(|l| format!("{} tokens", l.len()))
+        }
         // Everything from the environment, as a CLI would run.
         "logout" => Client::builder()
             .build()

@@ -39,6 +39,11 @@ mod faults;
 mod grants;
 mod http;
 mod keys;
+/// A host name the HTTPS emulator's certificate also names, for reaching it through a proxy:
+/// clients never proxy loopback, so a proxied test asks for `https://plexsphere.test:<port>` and
+/// the test's proxy connects that to the emulator on 127.0.0.1.
+pub const PROXIED_HOST: &str = "plexsphere.test";
+
 pub mod psk;
 mod state;
 mod tls;

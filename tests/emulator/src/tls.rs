@@ -17,7 +17,7 @@ use tokio_rustls::rustls::{self, ServerConfig};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
-    /// A current leaf for `localhost`, `127.0.0.1` and `::1`.
+    /// A current leaf for `localhost`, `127.0.0.1`, `::1` and [`crate::PROXIED_HOST`].
     Valid,
     /// The same names, but the leaf's `not_after` was yesterday.
     Expired,
@@ -51,6 +51,9 @@ impl Tls {
         let names: Vec<SanType> = match mode {
             TlsMode::Valid | TlsMode::Expired => vec![
                 SanType::DnsName("localhost".try_into().map_err(err)?),
+                // A name that is not loopback, so a client can reach the emulator through a
+                // proxy (clients never proxy loopback); the test's proxy connects it to 127.0.0.1.
+                SanType::DnsName(crate::PROXIED_HOST.try_into().map_err(err)?),
                 SanType::IpAddress([127, 0, 0, 1].into()),
                 SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()),
             ],
