@@ -1,10 +1,11 @@
 //! Every 2xx body the client decodes: each public result type through serde_json, and the
 //! issue/rotate decoder with plaintext recovery (`fuzzing::minted`).
 //!
-//! Asserts: nothing panics; a decoded token's `Debug`, `Serialize` output and rendering never show
-//! its plaintext except where the text holds it by design (`render_text`, which is a `Secret`);
-//! and no plaintext is lost: an answer that is a JSON object with a non-empty string `plaintext`
-//! comes out of `minted` either decoded or with the plaintext recovered.
+//! Asserts: nothing panics, serializing a decoded result included (the C door formats its
+//! timestamps with the same formatter); a decoded token's `Debug` and `Serialize`
+//! output never show its plaintext, while `render_text` (itself a `Secret`) does; and no
+//! plaintext is lost: an answer that is a JSON object with a non-empty string `plaintext` comes out
+//! of `minted` either decoded or with the plaintext recovered.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
