@@ -51,7 +51,7 @@ unsafe impl GlobalAlloc for ZeroizingAllocator {
 mod tests {
     use super::*;
 
-    // That freed memory holds no secret is proven by the memory-scan tests (tests/memory.rs),
+    // That freed memory holds no secret is proven by the memory-scan tests (tests/memscan),
     // which run whole flows under this allocator; this one checks that growing keeps the data.
     #[test]
     fn blocks_allocate_grow_and_free() {

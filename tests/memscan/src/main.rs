@@ -31,7 +31,7 @@ fn masked(secret: &Secret) -> Vec<u8> {
 }
 
 fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by tests/memory.rs"))
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by tests/memscan/tests/scan.rs"))
 }
 
 fn read_stdin_secret() -> Secret {
