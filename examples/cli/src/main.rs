@@ -199,8 +199,12 @@ fn main() -> ExitCode {
         Err(e) => {
             // Help and version go to stdout and succeed; every other parse failure is a usage
             // error, with core's code for one.
+            if e.use_stderr() {
+                eprintln!("{}", parse_error(&e));
+                return exit(EXIT_USAGE);
+            }
             let _ = e.print();
-            return exit(if e.use_stderr() { EXIT_USAGE } else { 0 });
+            return exit(0);
         }
     };
     match run(cli) {
@@ -210,6 +214,40 @@ fn main() -> ExitCode {
             exit(failure.exit_code())
         }
     }
+}
+
+/// A parse error as text that never repeats what the user typed: a stray argument or a rejected
+/// value may be a secret given in the wrong place (`--token-file hunter2 hunter2`). Flag names and
+/// the valid values are the program's own and are shown.
+fn parse_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    let what = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            "an unexpected argument (not shown: it may be a secret given in the wrong place)"
+                .to_owned()
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let mut m = format!(
+                "an invalid value for {} (not shown)",
+                context(ContextKind::InvalidArg).unwrap_or_else(|| "an option".into())
+            );
+            if let Some(valid) = context(ContextKind::ValidValue).filter(|v| !v.is_empty()) {
+                m.push_str(&format!("; expected one of: {valid}"));
+            }
+            m
+        }
+        ErrorKind::InvalidSubcommand => "an unknown command (not shown)".to_owned(),
+        // The rest name only the program's own flags and commands.
+        _ => {
+            return e.render().to_string().trim_end().to_owned();
+        }
+    };
+    format!("error: {what}\n\nFor more information, try '--help'.")
 }
 
 fn exit(code: i32) -> ExitCode {

@@ -573,4 +573,17 @@ fn help_version_and_parse_errors() {
         run.expect_code(2);
         assert!(run.stdout.is_empty(), "{run:#?}");
     }
+    // A secret typed in the wrong place is never repeated: not as a stray argument, not as a
+    // rejected value.
+    let secret = "hunter2-s3cret-value";
+    for args in [
+        &["identity-tokens", "list", secret][..],
+        &["identity-tokens", "list", "--output", secret],
+        &[secret],
+    ] {
+        let run = env.plexctl(args);
+        run.expect_code(2);
+        assert!(!run.stderr.contains(secret), "{run:#?}");
+        assert!(run.stderr.contains("not shown"), "{run:#?}");
+    }
 }
