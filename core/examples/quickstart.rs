@@ -1,5 +1,6 @@
 //! The quickstart: starts the plexsphere emulator in-process on loopback and walks every family,
-//! printing what a user sees.
+//! then a session's whole life (login → status → rotate in place → logout), printing what a user
+//! sees.
 //!
 //! ```text
 //! cargo run -p plexctl-core --example quickstart
@@ -7,8 +8,11 @@
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use plexctl_core::{
-    Client, Error, IssueTokenRequest, Secret, ServiceTokenRequest, grants::JWT_BEARER,
+    Client, DeviceLoginRequest, Error, IssueTokenRequest, LoginTarget, Secret, ServiceTokenRequest,
+    grants::JWT_BEARER,
 };
 use plexctl_emulator::{Config, Emulator, ServiceIdentitySpec};
 use time::format_description::well_known::Rfc3339;
@@ -24,7 +28,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), Error> {
-    let emu = Emulator::start(Config::fast()).expect("the emulator starts on loopback");
+    // A one-second poll interval keeps the device login short.
+    let emu = Emulator::start(Config {
+        device_poll_interval: Duration::from_secs(1),
+        ..Config::fast()
+    })
+    .expect("the emulator starts on loopback");
     println!("plexsphere emulator listening on {}\n", emu.url());
     let admin = Client::builder()
         .server(emu.url())
@@ -145,5 +154,50 @@ fn run() -> Result<(), Error> {
         "again: rotation {:?}  already pending {} (exit 0)",
         again.rotation_id, again.already_pending
     );
+
+    session(&emu)
+}
+
+/// The session lifecycle: log in with a device code (the emulator's dashboard approves it as a
+/// browser would), see the status, rotate the stored session in place, log out.
+fn session(emu: &Emulator) -> Result<(), Error> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = dir.path().join("plexctl").join("config.yaml");
+    let client = || {
+        Client::builder()
+            .server(emu.url())
+            .config_path(&config)
+            .use_environment(false)
+            .build()
+    };
+    println!("\n$ plexctl login --domain {}", emu.domain_id());
+    let req = DeviceLoginRequest::parse(&emu.domain_id().to_string(), None, None)?;
+    let outcome = client()?.login(
+        &req,
+        &LoginTarget::new("default", true),
+        &mut |auth| {
+            println!("{}", auth.text());
+            // The user opens the URL and approves; here the emulator's dashboard does.
+            emu.approve_device(&auth.user_code)
+                .expect("the emulator approves");
+        },
+        &|| false,
+    )?;
+    println!("{}", outcome.text());
+
+    println!("\n$ plexctl auth status");
+    println!("{}", client()?.status()?.text());
+
+    println!("\n# Client::rotate_session: the stored session's token, rotated in place");
+    let rotated = client()?.rotate_session()?;
+    println!(
+        "the profile now holds the new plaintext; the old one works until {}",
+        plexctl_core::timefmt::text(rotated.rotation_deadline)
+    );
+
+    println!("\n$ plexctl logout");
+    println!("{}", client()?.logout()?.text());
+    println!("\n$ plexctl auth status");
+    println!("{}", client()?.status()?.text());
     Ok(())
 }

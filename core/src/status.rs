@@ -213,7 +213,7 @@ impl Client {
     pub fn status(&self) -> Result<Status> {
         let source = self.credential_source();
         let mut status = Status {
-            server: self.server().map(str::to_owned),
+            server: self.server().map(|s| s.trim_end_matches('/').to_owned()),
             credential_source: source.as_str().to_owned(),
             profile: match source {
                 CredentialSource::Profile(name) => Some(name.clone()),
