@@ -73,6 +73,23 @@ PLEXCTL_MEMSCAN_CONFIG=$OUT/memscan-config/plexctl.yaml PLEXCTL_MEMSCAN_CLIENT_I
 unset MEMSCAN_SECRET
 echo "$(grep -c ' 0$' "$OUT/memscan.out") secrets found 0 times; $(grep '^control ' "$OUT/memscan.out")"
 
+step "C: TLS against HTTPS emulators (tests/c/tls.c)"
+# Two more emulators: a valid chain and an expired leaf, each writing its CA to a file.
+"$LIB/plexsphere-emulator" --fast --tls valid --ca-file "$OUT/tls-ca.pem" >"$OUT/tls.json" 2>/dev/null &
+TLS_PID=$!
+"$LIB/plexsphere-emulator" --fast --tls expired --ca-file "$OUT/tls-expired-ca.pem" >"$OUT/tls-expired.json" 2>/dev/null &
+TLS_EXPIRED_PID=$!
+trap 'kill $EMU_PID $TLS_PID $TLS_EXPIRED_PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$OUT/tls.json" ] && [ -s "$OUT/tls-expired.json" ] && break; sleep 0.1; done
+cc "${CFLAGS[@]}" -g tests/c/tls.c "$LIB/libplexctl.a" $NATIVE_LIBS -o "$OUT/tls"
+PLEXCTL_TLS_URL=$(json '["url"]' <"$OUT/tls.json") PLEXCTL_TLS_TOKEN=$(json '["admin_token"]' <"$OUT/tls.json") \
+  PLEXCTL_TLS_CA_FILE=$OUT/tls-ca.pem \
+  PLEXCTL_TLS_EXPIRED_URL=$(json '["url"]' <"$OUT/tls-expired.json") \
+  PLEXCTL_TLS_EXPIRED_TOKEN=$(json '["admin_token"]' <"$OUT/tls-expired.json") \
+  PLEXCTL_TLS_EXPIRED_CA_FILE=$OUT/tls-expired-ca.pem \
+  "$OUT/tls"
+kill $TLS_PID $TLS_EXPIRED_PID 2>/dev/null || true
+
 step "the header as C++"
 c++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" tests/c/header_cxx.cpp "$LIB/libplexctl.a" $NATIVE_LIBS \
   -o "$OUT/header_cxx"
