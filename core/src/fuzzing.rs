@@ -77,5 +77,5 @@ pub fn retry_after(value: &[u8]) -> Option<std::time::Duration> {
 /// Server text made safe to show, with `secret` redacted first.
 pub fn sanitize(text: &str, secret: &str, cap: usize) -> String {
     let secret = Secret::from(secret);
-    crate::secret::sanitize(&crate::secret::redact(text, &[&secret]), cap)
+    crate::secret::safe_text(text, &[&secret], cap)
 }
