@@ -11,6 +11,7 @@ from pathlib import Path
 
 FLOOR = {  # subject -> the subject it is compared with
     "rust-core": "rust-floor",
+    "rust-core+zeroize": "rust-core",
     "c-abi": "rust-core",
     "go-cgo": "rust-core",
     "python-wheel": "python-http.client",
@@ -18,7 +19,7 @@ FLOOR = {  # subject -> the subject it is compared with
 }
 TARGET = {"rust-core": 1.10, "c-abi": 1.05, "go-cgo": 1.05, "python-wheel": 1.00}
 OPS = ["list10", "issue+delete", "rotate", "preview", "grant", "list10k"]
-SUBJECTS = ["rust-floor", "rust-core", "c-abi", "go-cgo", "python-http.client", "python-wheel", "python-requests"]
+SUBJECTS = ["rust-floor", "rust-core", "rust-core+zeroize", "c-abi", "go-cgo", "python-http.client", "python-wheel", "python-requests"]
 
 
 def sh(cmd: str) -> str:

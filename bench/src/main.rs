@@ -10,6 +10,17 @@ use std::time::{Duration, Instant};
 use plexctl_core::{Client, IssueTokenRequest, Secret, ServiceTokenRequest};
 use serde_json::json;
 
+#[cfg(feature = "zeroizing-alloc")]
+#[global_allocator]
+static ALLOC: plexctl_core::alloc::ZeroizingAllocator = plexctl_core::alloc::ZeroizingAllocator;
+
+/// The core subject's name: with the zeroing allocator it is measured as a subject of its own.
+const CORE: &str = if cfg!(feature = "zeroizing-alloc") {
+    "rust-core+zeroize"
+} else {
+    "rust-core"
+};
+
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (run bench/run)"))
 }
@@ -90,23 +101,23 @@ fn core_subject(fx: &Fixture, n: usize) {
         &fx.client_id,
         Secret::from(fx.client_secret.as_str()),
     );
-    measure("rust-core", "list10", n, || {
+    measure(CORE, "list10", n, || {
         assert_eq!(c.list_tokens().unwrap().len(), 10)
     });
-    measure("rust-core", "issue+delete", n, || {
+    measure(CORE, "issue+delete", n, || {
         let t = c.issue_token(&issue).unwrap();
         c.delete_token(t.id).unwrap();
     });
-    measure("rust-core", "rotate", n, || {
+    measure(CORE, "rotate", n, || {
         c.rotate_token(rotate_id).unwrap();
     });
-    measure("rust-core", "preview", n, || {
+    measure(CORE, "preview", n, || {
         c.preview_node_key_rotation(node).unwrap();
     });
-    measure("rust-core", "grant", n, || {
+    measure(CORE, "grant", n, || {
         c.mint_service_token(&grant).unwrap();
     });
-    measure("rust-core", "list10k", (n / 10).max(20), || {
+    measure(CORE, "list10k", (n / 10).max(20), || {
         assert_eq!(big.list_tokens().unwrap().len(), 10_000)
     });
 }
@@ -253,6 +264,12 @@ fn extras(fx: &Fixture) {
 fn main() {
     let fx = Fixture::from_env();
     let n = iterations();
+    if cfg!(feature = "zeroizing-alloc") {
+        // Only the allocator's cost is asked of this build: bench/run compares it with rust-core.
+        core_subject(&fx, n);
+        core_subject(&fx, n);
+        return;
+    }
     // Interleave subjects so a noisy neighbour hurts both alike.
     floor_subject(&fx, n);
     core_subject(&fx, n);
