@@ -11,6 +11,7 @@ import io
 import json
 import pickle
 import re
+import signal
 import sys
 import threading
 import time
@@ -224,6 +225,9 @@ def test_a_cancelled_callable_stops_the_login(device: Emulator, tmp_path: Path) 
 def interrupted_within(seconds: float, call: Callable[[], object]) -> None:
     """Sends Ctrl-C (SIGINT, as a terminal does) to this process after 0.3 s: `call` must end with
     KeyboardInterrupt within `seconds`."""
+    # interrupt_main() does nothing while SIGINT is ignored (a test run started in the
+    # background): Python's own handler, as an interactive program has it, for the duration.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
     started = time.monotonic()
     timer.start()
@@ -234,6 +238,7 @@ def interrupted_within(seconds: float, call: Callable[[], object]) -> None:
         # A call that ended otherwise must not leave a Ctrl-C on its way to the test run.
         timer.cancel()
         timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < seconds
 
 
@@ -342,7 +347,7 @@ def test_inputs_are_checked_before_the_wire(device: Emulator, tmp_path: Path) ->
     client = session_client(device, tmp_path / "config.yaml")
     auth = client.start_device_login(device.domain_id)
     before = device.requests()
-    for call, field in [
+    usage: list[tuple[Callable[[], object], str]] = [
         (lambda: client.login("not-a-uuid"), "domain_id"),
         (lambda: client.start_device_login(str(uuid.UUID(int=0))), "domain_id"),
         (lambda: client.start_device_login(device.domain_id, idp_binding_id="x"), "idp_binding_id"),
@@ -352,17 +357,19 @@ def test_inputs_are_checked_before_the_wire(device: Emulator, tmp_path: Path) ->
             "idp_binding",
         ),
         (lambda: client.complete_device_login(auth, profile=" "), "profile"),
-    ]:
+    ]
+    for call, field in usage:
         with pytest.raises(plexctl.UsageError) as info:
             call()
         assert (info.value.field, info.value.exit_code) == (field, 2)
-    for bad in [
+    wrong_types: list[Callable[[], object]] = [
         lambda: client.login(42),  # type: ignore[arg-type]
         lambda: client.login(device.domain_id, on_code="print"),  # type: ignore[arg-type]
         lambda: client.login(device.domain_id, cancelled=True),  # type: ignore[arg-type]
         lambda: client.complete_device_login("ABCD-EFGH"),  # type: ignore[arg-type]
         lambda: client.start_device_login(device.domain_id, idp_binding_id=7),  # type: ignore[arg-type]
-    ]:
+    ]
+    for bad in wrong_types:
         with pytest.raises(TypeError):
             bad()
     assert device.requests() == before
@@ -390,7 +397,7 @@ class FakeDeviceServer(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        base = f"http://{self.headers['Host']}"
         if self.path == "/v1/auth/device-code":
             answer: dict[str, Any] = {
                 "device_code": DEVICE_CODE,
