@@ -3,7 +3,8 @@
 //! Every method converts its arguments to owned Rust values, releases the GIL for the network call
 //! (`py.detach`), checks for a pending signal (Ctrl-C), then builds the Python result. The
 //! operations live beside their family, each in its own `#[pymethods] impl Client` block
-//! (`tokens`, `grants`, `keys`, `session`), as the core's do; this module imports none of them.
+//! (`tokens`, `grants`, `keys`, `session`, `login`, `status`), as the core's do; this module
+//! imports none of them.
 
 use std::path::PathBuf;
 
@@ -31,10 +32,19 @@ impl Client {
         F: FnOnce(&plexctl_core::Client) -> plexctl_core::Result<T> + Send,
     {
         let inner = &self.inner;
-        // A panic must not escape as pyo3's PanicException (a BaseException that `except
-        // plexctl.Error` misses): it becomes the `internal` kind.
         let result =
             py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(inner))));
+        self.finish(py, result)
+    }
+
+    /// The end of every call, with the GIL held again: Ctrl-C first, then the core's result. A
+    /// panic must not escape as pyo3's PanicException (a BaseException that `except
+    /// plexctl.Error` misses): it becomes the `internal` kind.
+    pub(crate) fn finish<T>(
+        &self,
+        py: Python<'_>,
+        result: std::thread::Result<plexctl_core::Result<T>>,
+    ) -> PyResult<T> {
         py.check_signals()?;
         match result {
             Ok(result) => result.map_err(|e| Error(e).into()),

@@ -26,6 +26,17 @@ pub(crate) fn id(
         .map_err(|_| PyTypeError::new_err(format!("{field} must be a str or uuid.UUID")))
 }
 
+/// An id argument the core parses itself (with the rest of a request): a `str` as given, or a
+/// `uuid.UUID` as its hyphenated text.
+pub(crate) fn id_text(obj: &Bound<'_, PyAny>, field: &'static str) -> PyResult<String> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    obj.extract::<Uuid>()
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| PyTypeError::new_err(format!("{field} must be a str or uuid.UUID")))
+}
+
 /// A lifetime: a duration string (`1h`, `30m`, `90s`) for `Ttl::from_str`, an `int` number of
 /// seconds for `Ttl::from_secs`, or a `datetime.timedelta` for `Ttl::try_from(Duration)`.
 pub(crate) fn ttl(obj: &Bound<'_, PyAny>) -> PyResult<Ttl> {

@@ -5,10 +5,10 @@
 //! validation, exit codes, error kinds, redaction and transport rules all live in the core.
 //!
 //! One Rust module per core module, under the same name: `client`, `tokens` (with its `model`),
-//! `grants`, `keys`, `session`, `secret`, `errors`, `input`. Each family keeps its own
-//! `#[pymethods] impl Client` block (PyO3's `multiple-pymethods`). Two door-only modules carry the
-//! machinery: `convert` (a core value → its Python-ready form) and `results` (result classes
-//! derived from one field list).
+//! `grants`, `keys`, `session`, `login`, `status`, `secret`, `errors`, `input`. Each family keeps
+//! its own `#[pymethods] impl Client` block (PyO3's `multiple-pymethods`). Two door-only modules
+//! carry the machinery: `convert` (a core value → its Python-ready form) and `results` (result
+//! classes derived from one field list).
 
 use pyo3::prelude::*;
 
@@ -23,9 +23,11 @@ mod errors;
 mod grants;
 mod input;
 mod keys;
+mod login;
 mod results;
 mod secret;
 mod session;
+mod status;
 mod tokens;
 
 #[pymodule]
@@ -42,6 +44,10 @@ fn _plexctl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::RotationPreview>()?;
     m.add_class::<keys::RotationImpactEdge>()?;
     m.add_class::<session::LogoutOutcome>()?;
+    m.add_class::<login::DeviceAuthorization>()?;
+    m.add_class::<login::LoginOutcome>()?;
+    m.add_class::<status::Whoami>()?;
+    m.add_class::<status::Status>()?;
     // Private (for the tests that hold the error table to the core): set, not added, so it stays
     // out of `__all__`.
     m.setattr("_error_kinds", wrap_pyfunction!(errors::error_kinds, m)?)?;

@@ -11,7 +11,8 @@ use crate::secret::Secret;
 
 /// Declares the Python class of a core result: a frozen pyclass whose declared fields are
 /// read-only attributes converted by [`ToDoor`](crate::convert::ToDoor) from the core field of the
-/// same name, the `ToDoor` impl of the core type, and the shared methods (`to_dict`, `__repr__`,
+/// same name (a nested result declared `Py<Class>` or `Option<Py<Class>>` becomes its result
+/// object, through [`IntoField`](crate::convert::IntoField)), the `ToDoor` impl of the core type, and the shared methods (`to_dict`, `__repr__`,
 /// and refusals to pickle or copy). `computed from m { ... }` adds fields computed from the core
 /// value `m` before it is taken apart (give them `#[pyo3(get)]` to make them attributes).
 ///
@@ -44,7 +45,10 @@ macro_rules! result_class {
                     .into_boxed_str();
                 $( let $m = &self; $( let $cfield: $cty = $cexpr; )* )?
                 Ok($name {
-                    $( $field: $crate::convert::ToDoor::to_door(self.$field, py)?, )*
+                    $( $field: $crate::convert::IntoField::into_field(
+                        $crate::convert::ToDoor::to_door(self.$field, py)?,
+                        py,
+                    )?, )*
                     $($( $cfield, )*)?
                     serialized,
                 })
@@ -117,12 +121,13 @@ pub(crate) fn to_dict<'py>(
 }
 
 /// `Name(key=value, ...)` over the items of `to_dict()`: strings quoted, secrets masked by their
-/// own repr, and a list of nested results shown as the attribute (a tuple of result objects).
+/// own repr, and a nested result (or a list of them) shown as the attribute (the result object,
+/// or a tuple of them).
 pub(crate) fn repr(obj: &Bound<'_, PyAny>, items: &Bound<'_, PyDict>) -> PyResult<String> {
     let mut parts = Vec::with_capacity(items.len());
     for (key, value) in items.iter() {
         let key = key.cast_into::<PyString>()?;
-        let shown = if value.is_instance_of::<PyList>() {
+        let shown = if value.is_instance_of::<PyList>() || value.is_instance_of::<PyDict>() {
             obj.getattr(&key).unwrap_or(value)
         } else {
             value

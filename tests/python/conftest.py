@@ -13,6 +13,7 @@ import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,36 @@ class Emulator:
 
     def advance_clock(self, seconds: int) -> None:
         self.control("POST", "clock/advance", {"seconds": seconds})
+
+    @property
+    def domain_id(self) -> str:
+        """The emulator's Domain, the one a device login starts with."""
+        return str(self.info["domain_id"])
+
+    @contextmanager
+    def device_flow(self, code_ttl_seconds: int = 600) -> Iterator[None]:
+        """Device codes issued inside the block may be polled freely (interval 0) and live
+        `code_ttl_seconds`; the emulator's defaults (5 s, 600 s) are restored after it."""
+        self.config(device_poll_interval_seconds=0, device_code_ttl_seconds=code_ttl_seconds)
+        try:
+            yield
+        finally:
+            self.config(device_poll_interval_seconds=5, device_code_ttl_seconds=600)
+
+    def approve_device(self, user_code: str, identity_ref: str | None = None) -> None:
+        """Approves a device login as the dashboard would (as the admin by default)."""
+        body = {"user_code": user_code}
+        if identity_ref is not None:
+            body["identity_ref"] = identity_ref
+        self.control("POST", "device/approve", body)
+
+    def deny_device(self, user_code: str) -> None:
+        self.control("POST", "device/deny", {"user_code": user_code})
+
+    def device_session(self, user_code: str) -> dict[str, Any]:
+        """A device login as the emulator sees it: status, polls, ... (never its device code)."""
+        session: dict[str, Any] = self.control("GET", f"device/{user_code}")
+        return session
 
     def client(self, token: str | plexctl.Secret | None = None, **kw: Any) -> plexctl.Client:
         return plexctl.Client(

@@ -23,6 +23,10 @@ CLASSES = [
     plexctl.RotationPreview,
     plexctl.RotationImpactEdge,
     plexctl.LogoutOutcome,
+    plexctl.DeviceAuthorization,
+    plexctl.LoginOutcome,
+    plexctl.Whoami,
+    plexctl.Status,
 ]
 
 
@@ -61,7 +65,16 @@ def test_results_and_secrets_are_immutable() -> None:
 
 
 def test_results_cannot_be_constructed_directly() -> None:
-    for cls in (plexctl.IssuedToken, plexctl.RotatedToken, plexctl.TokenSummary, plexctl.ServiceToken):
+    for cls in (
+        plexctl.IssuedToken,
+        plexctl.RotatedToken,
+        plexctl.TokenSummary,
+        plexctl.ServiceToken,
+        plexctl.DeviceAuthorization,
+        plexctl.LoginOutcome,
+        plexctl.Whoami,
+        plexctl.Status,
+    ):
         with pytest.raises(TypeError):
             cls()
 

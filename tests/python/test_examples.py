@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import plexctl
@@ -90,3 +93,83 @@ def test_logout(emu: Emulator, tmp_path: Path) -> None:
     out = run(emu, "logout.py", "--config", str(config))
     assert out.returncode == 0
     assert out.stderr.strip() == "No active session; nothing to do."
+
+
+def start_login(emu: Emulator, *args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Runs login.py with the emulator's URL and no token; returns the process, the user code it
+    showed on stderr, and the stderr lines read so far."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLEXSPHERE_", "PLEXCTL_"))}
+    env["PLEXSPHERE_URL"] = emu.url
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "login.py"), emu.domain_id, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # Python installs its Ctrl-C handler only over the default action: a test run started
+        # with SIGINT ignored (a background job) must not pass that on.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        found = re.search(r"enter the code ([A-Z2-7]{4}-[A-Z2-7]{4})", line)
+        if found:
+            return proc, found.group(1), lines
+    proc.kill()
+    raise AssertionError("login.py showed no code: " + "".join(lines))
+
+
+def finish(proc: subprocess.Popen[str], then: Callable[[], object] = lambda: None) -> tuple[int, str, str]:
+    """Does `then` while the example waits, then lets it end: (exit code, stdout, all of stderr)."""
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        then()
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    # Through the same buffered readers start_login used (communicate() would bypass their
+    # buffers); the example writes a few lines at most, so no pipe fills while it runs.
+    with proc.stdout, proc.stderr:
+        return proc.returncode, proc.stdout.read(), proc.stderr.read()
+
+
+def test_login(emu: Emulator, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    with emu.device_flow():
+        proc, code, shown = start_login(
+            emu, "--idp-binding-alias", "github", "--profile", "work", "--config", str(config), "--output", "json"
+        )
+        # The user approves in the browser while the example polls.
+        rc, out, err = finish(proc, lambda: emu.approve_device(code))
+    assert rc == 0, err
+    assert f"(or open {emu.url}/device?user_code={code})" in "".join(shown) + err
+    shown_out = json.loads(out)
+    login, status = shown_out["login"], shown_out["status"]
+    assert (login["profile"], login["server"]) == ("work", emu.url)
+    assert (status["state"], status["credential_source"], status["profile"]) == ("authenticated", "profile", "work")
+    assert status["token"]["id"] == login["token_id"]
+    assert status["principal"]["email"] == "admin@plexsphere.test"
+    # The session is in the file: a client reading only the profile works.
+    plexctl.Client(config_path=str(config), profile="work", use_environment=False).list_tokens()
+
+
+def test_login_denied_cancelled_interrupted(emu: Emulator, tmp_path: Path) -> None:
+    config = str(tmp_path / "config.yaml")
+    with emu.device_flow():
+        proc, code, _ = start_login(emu, "--config", config)
+        rc, out, err = finish(proc, lambda: emu.deny_device(code))
+        assert rc == 4 and out == "", err
+        assert "denied" in err.splitlines()[-1]
+
+        proc, code, _ = start_login(emu, "--config", config, "--give-up-after", "0.3")
+        rc, out, err = finish(proc)
+        assert rc == 1 and "cancelled" in err, err
+
+        # Ctrl-C in the terminal: SIGINT to the example while it polls.
+        proc, code, _ = start_login(emu, "--config", config)
+        rc, out, err = finish(proc, lambda: proc.send_signal(signal.SIGINT))
+        assert rc == 130 and "interrupted" in err, err
+        assert emu.device_session(code)["status"] == "pending"
+    assert not (tmp_path / "config.yaml").exists()

@@ -1,7 +1,8 @@
 """plexctl: a client for the plexsphere v1 auth API.
 
 API tokens (issue, list, delete, rotate), service-token grants and a refreshing token source,
-node mesh-key rotation (trigger and preview), and the stored session (store, rotate, log out).
+node mesh-key rotation (trigger and preview), the stored session (store, rotate, log out), and
+device-code login, whoami and status.
 
 ::
 
@@ -21,7 +22,9 @@ requests in parallel.
 
 from plexctl._plexctl import (
     Client,
+    DeviceAuthorization,
     IssuedToken,
+    LoginOutcome,
     LogoutOutcome,
     RotatedToken,
     RotationImpactEdge,
@@ -30,7 +33,9 @@ from plexctl._plexctl import (
     Secret,
     ServiceToken,
     ServiceTokenSource,
+    Status,
     TokenSummary,
+    Whoami,
     __version__,
 )
 from plexctl.errors import (
@@ -76,6 +81,11 @@ __all__ = [
     "RotationImpactEdge",
     # stored sessions
     "LogoutOutcome",
+    # login and status
+    "DeviceAuthorization",
+    "LoginOutcome",
+    "Whoami",
+    "Status",
     # errors
     "Error",
     "UsageError",

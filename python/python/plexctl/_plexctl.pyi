@@ -3,8 +3,9 @@
 import datetime
 import os
 import uuid
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, NoReturn, final
+from typing import Any, Literal, NoReturn, final
 
 from typing_extensions import Self
 
@@ -13,7 +14,9 @@ from plexctl.errors import Error
 __version__: str
 __all__ = [
     "Client",
+    "DeviceAuthorization",
     "IssuedToken",
+    "LoginOutcome",
     "LogoutOutcome",
     "RotatedToken",
     "RotationImpactEdge",
@@ -22,12 +25,15 @@ __all__ = [
     "Secret",
     "ServiceToken",
     "ServiceTokenSource",
+    "Status",
     "TokenSummary",
+    "Whoami",
     "__version__",
 ]
 
 _SecretInput = str | bytes | bytearray | Secret
 _Path = str | os.PathLike[str]
+_Id = str | uuid.UUID
 
 @final
 class Secret:
@@ -132,6 +138,42 @@ class Client:
         """Revokes the active profile's token, then clears the profile; no session is a no-op."""
     def rotate_session(self) -> RotatedToken:
         """Rotates the active profile's token and saves the new plaintext before returning."""
+    def login(
+        self,
+        domain: _Id,
+        *,
+        profile: str = "default",
+        make_default: bool = False,
+        idp_binding_id: _Id | None = None,
+        idp_binding_alias: str | None = None,
+        on_code: Callable[[DeviceAuthorization], object] | None = None,
+        cancelled: Callable[[], object] | None = None,
+    ) -> LoginOutcome:
+        """Device-code login in one call: shows the code (``on_code``, default: ``auth.text()``
+        to stderr), polls until approved, saves the session under ``profile``. Ctrl-C raises
+        ``KeyboardInterrupt``; a true ``cancelled()`` raises ``Cancelled``."""
+    def start_device_login(
+        self,
+        domain: _Id,
+        *,
+        idp_binding_id: _Id | None = None,
+        idp_binding_alias: str | None = None,
+    ) -> DeviceAuthorization:
+        """Starts a device login; show the result's ``text()``, then ``complete_device_login``."""
+    def complete_device_login(
+        self,
+        auth: DeviceAuthorization,
+        *,
+        profile: str = "default",
+        make_default: bool = False,
+        cancelled: Callable[[], object] | None = None,
+    ) -> LoginOutcome:
+        """Polls until the user approves, then saves the session under ``profile``."""
+    def whoami(self) -> Whoami:
+        """Who the client's token authenticates as."""
+    def status(self) -> Status:
+        """The server, the credential's source, whether it authenticates and who as; no
+        credential and a refused token are states, not errors."""
 
 @final
 class IssuedToken:
@@ -313,6 +355,104 @@ class LogoutOutcome:
         """The line plexctl prints."""
     def to_dict(self) -> dict[str, Any]:
         """The JSON summary: profile, server, revoked."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class DeviceAuthorization:
+    """A started device login: what to show the user. The device code stays inside (never an
+    attribute, never in ``repr()``/``to_dict()``)."""
+
+    @property
+    def user_code(self) -> str: ...
+    @property
+    def verification_uri(self) -> str: ...
+    @property
+    def verification_uri_complete(self) -> str: ...
+    @property
+    def expires_in(self) -> int: ...
+    @property
+    def interval(self) -> int: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def text(self) -> str:
+        """Where to go and which code to enter."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (times as strings), without the device code."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class LoginOutcome:
+    """What a completed login stored."""
+
+    @property
+    def profile(self) -> str: ...
+    @property
+    def server(self) -> str: ...
+    @property
+    def token_id(self) -> uuid.UUID | None: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def text(self) -> str:
+        """The line plexctl prints."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings)."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class Whoami:
+    """The principal a token authenticates as."""
+
+    @property
+    def principal_type(self) -> Literal["user", "service"]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def domain_id(self) -> uuid.UUID | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def acr(self) -> str | None: ...
+    @property
+    def amr(self) -> tuple[str, ...]: ...
+    def text(self) -> str:
+        """The principal in one line."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids as strings)."""
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
+
+@final
+class Status:
+    """What ``Client.status()`` found."""
+
+    @property
+    def server(self) -> str | None: ...
+    @property
+    def credential_source(self) -> str: ...
+    @property
+    def profile(self) -> str | None: ...
+    @property
+    def state(self) -> Literal["authenticated", "no_credentials", "rejected"]: ...
+    @property
+    def principal(self) -> Whoami | None: ...
+    @property
+    def token(self) -> TokenSummary | None: ...
+    @property
+    def rejection(self) -> str | None: ...
+    @property
+    def expires_in(self) -> datetime.timedelta | None:
+        """Until the token expires, from now (negative once past); ``None`` when unknown."""
+    def text(self) -> str:
+        """The lines plexctl prints."""
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (ids and times as strings, nested results as dicts)."""
     def __reduce__(self) -> NoReturn: ...
     def __copy__(self) -> NoReturn: ...
     def __deepcopy__(self, _memo: Any, /) -> NoReturn: ...
