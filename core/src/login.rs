@@ -401,6 +401,10 @@ impl Client {
         on_code: &mut dyn FnMut(&DeviceAuthorization),
         cancelled: &dyn Fn() -> bool,
     ) -> Result<LoginOutcome> {
+        // Refused before a code is shown: the user must not approve a login that cannot be stored.
+        if target.profile.trim().is_empty() {
+            return Err(Error::usage("profile", "required"));
+        }
         let auth = self.start_device_login(req)?;
         on_code(&auth);
         self.complete_device_login(&auth, target, cancelled)

@@ -339,3 +339,21 @@ fn status_reports_each_state_without_failing() {
         s.text()
     );
 }
+
+#[test]
+fn an_empty_profile_is_refused_before_a_code_is_shown() {
+    let server = Hostile::start(|_| vec![device_code_answer(600, 1)]);
+    let dir = tempfile::tempdir().unwrap();
+    let c = client_for(&server, &dir.path().join("c.yaml"));
+    let mut shown = false;
+    let e = c
+        .login(
+            &DeviceLoginRequest::parse(DOMAIN, None, None).unwrap(),
+            &LoginTarget::new(" ", false),
+            &mut |_| shown = true,
+            &|| false,
+        )
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(!shown && server.seen().is_empty());
+}
