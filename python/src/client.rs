@@ -75,6 +75,8 @@ impl Client {
         allow_insecure_http=false,
         max_response_bytes=None,
         retries=None,
+        proxy=None,
+        no_proxy=false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -93,6 +95,8 @@ impl Client {
         allow_insecure_http: bool,
         max_response_bytes: Option<usize>,
         retries: Option<u32>,
+        proxy: Option<String>,
+        no_proxy: bool,
     ) -> PyResult<Self> {
         let mut b = plexctl_core::Client::builder()
             .use_environment(use_environment)
@@ -132,6 +136,12 @@ impl Client {
         }
         if let Some(n) = retries {
             b = b.retries(n);
+        }
+        if let Some(url) = proxy {
+            b = b.proxy(url);
+        }
+        if no_proxy {
+            b = b.no_proxy();
         }
         // build() may read a token file or the config file (and wait on its lock).
         let inner = py.detach(|| b.build()).map_err(Error)?;

@@ -75,3 +75,13 @@ def test_plain_http_off_loopback_is_refused_before_the_wire() -> None:
     with pytest.raises(plexctl.InsecureTransportError) as raised:
         plexctl.Client("http://plexsphere.example", token="t0ken", use_environment=False)
     assert raised.value.exit_code == 3
+
+
+def test_proxy_options(tmp_path: Path) -> None:
+    with pytest.raises(plexctl.UsageError) as raised:
+        plexctl.Client("https://plexsphere.example", proxy="not a url", use_environment=False)
+    assert raised.value.kind == "usage" and raised.value.field == "proxy"
+    with https_emulator("valid", tmp_path) as info:
+        # Loopback is never proxied: an unreachable proxy changes nothing; no_proxy neither.
+        assert client(info, ca_bundle=info["ca_file"], proxy="http://127.0.0.1:1").list_tokens()
+        assert client(info, ca_bundle=info["ca_file"], no_proxy=True).list_tokens()

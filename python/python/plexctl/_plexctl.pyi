@@ -94,6 +94,8 @@ class Client:
         allow_insecure_http: bool = False,
         max_response_bytes: int | None = None,
         retries: int | None = None,
+        proxy: str | None = None,
+        no_proxy: bool = False,
     ) -> Self: ...
     @property
     def server(self) -> str | None:
