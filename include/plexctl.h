@@ -168,10 +168,11 @@ typedef struct plexctl_token_source plexctl_token_source;
 // costs nothing for the fields nobody reads) and then live as long as the list.
 typedef struct plexctl_token_summary plexctl_token_summary;
 
-// Asked between polls (at least every 50 ms while waiting) whether to stop a device login;
-// returning true ends it with PLEXCTL_ERROR_KIND_CANCELLED. `user_data` is what was passed to
-// the login call. It runs on the thread that called it and must return normally. NULL where a
-// plexctl_cancelled_callback is taken means "never cancel".
+// Asked while a device login waits between polls (about every 50 ms; a poll's request in flight
+// finishes first, within the client's timeout) whether to stop; returning true ends the login
+// with PLEXCTL_ERROR_KIND_CANCELLED. `user_data` is what was passed to the login call. It runs on
+// the thread that called it and must return normally. NULL where a plexctl_cancelled_callback is
+// taken means "never cancel".
 typedef bool (*plexctl_cancelled_callback)(void *user_data);
 
 // Called once by plexctl_login with what to show the user (the user code and the verification

@@ -45,9 +45,9 @@
 // # Device login
 //
 // Login blocks while it polls for the user's approval. Its context is the library's cancel check,
-// asked between polls (every 50 ms while waiting): cancelling it ends the login with an *Error of
-// Kind ErrorKindCancelled that wraps the context's error. The callbacks cross cgo through a
-// runtime/cgo.Handle; OnCode runs on the calling goroutine.
+// asked while it waits between polls (about every 50 ms): cancelling it ends the login with an
+// *Error of Kind ErrorKindCancelled that wraps the context's error. The callbacks cross cgo
+// through a runtime/cgo.Handle; OnCode runs on the calling goroutine.
 package plexctl
 
 /*
@@ -982,10 +982,11 @@ func (s *loginState) run(op func(state C.uintptr_t) error) error {
 // opts.OnCode, then polls (blocking, at the server's interval) until the user approves it in a
 // browser, and stores the session as opts.Profile of the config file.
 //
-// Cancelling ctx (or its deadline) stops the polling within about 50 ms: the error is an *Error
-// with Kind ErrorKindCancelled that wraps the context's error. A denial is ErrorKindAccessDenied
-// (ExitDenied), an expired code ErrorKindLoginExpired; a login approved but not saved is
-// ErrorKindSessionNotSaved with the session token in Error.Plaintext.
+// Cancelling ctx (or its deadline) stops the wait within about 50 ms (a poll in flight finishes
+// first, within the client's Timeout): the error is an *Error with Kind ErrorKindCancelled that
+// wraps the context's error. A denial is ErrorKindAccessDenied (ExitDenied), an expired code
+// ErrorKindLoginExpired; a login approved but not saved is ErrorKindSessionNotSaved with the
+// session token in Error.Plaintext.
 func (c *Client) Login(ctx context.Context, domainID string, opts LoginOptions) (*LoginOutcome, error) {
 	state := &loginState{ctx: ctx, onCode: opts.OnCode}
 	var out *LoginOutcome

@@ -19,10 +19,11 @@ use crate::{
 pub type plexctl_on_code_callback =
     Option<unsafe extern "C" fn(auth: *const plexctl_device_authorization, user_data: *mut c_void)>;
 
-/// Asked between polls (at least every 50 ms while waiting) whether to stop a device login;
-/// returning true ends it with PLEXCTL_ERROR_KIND_CANCELLED. `user_data` is what was passed to
-/// the login call. It runs on the thread that called it and must return normally. NULL where a
-/// plexctl_cancelled_callback is taken means "never cancel".
+/// Asked while a device login waits between polls (about every 50 ms; a poll's request in flight
+/// finishes first, within the client's timeout) whether to stop; returning true ends the login
+/// with PLEXCTL_ERROR_KIND_CANCELLED. `user_data` is what was passed to the login call. It runs on
+/// the thread that called it and must return normally. NULL where a plexctl_cancelled_callback is
+/// taken means "never cancel".
 pub type plexctl_cancelled_callback = Option<unsafe extern "C" fn(user_data: *mut c_void) -> bool>;
 
 /// A started device login: what to show the user, and (inside, never exposed) the device code to
