@@ -119,8 +119,20 @@ typedef struct plexctl_client plexctl_client;
 // Configures a client. Not thread-safe: use one builder from one thread.
 typedef struct plexctl_client_builder plexctl_client_builder;
 
+// A started device login: what to show the user, and (inside, never exposed) the device code to
+// poll with. The device code is wiped when the object is freed. Immutable, so it may be read
+// from any thread.
+typedef struct plexctl_device_authorization plexctl_device_authorization;
+
+// What a completed login stored.
+typedef struct plexctl_login_outcome plexctl_login_outcome;
+
 // What logout did.
 typedef struct plexctl_logout_outcome plexctl_logout_outcome;
+
+// The principal a token authenticates as (core's `Whoami`). Immutable, so it may be read from
+// any thread.
+typedef struct plexctl_principal plexctl_principal;
 
 // One peer edge a rotation would re-key, borrowed from its preview.
 typedef struct plexctl_rotation_impact_edge plexctl_rotation_impact_edge;
@@ -138,6 +150,10 @@ typedef struct plexctl_secret plexctl_secret;
 // A minted service access token.
 typedef struct plexctl_service_token plexctl_service_token;
 
+// What plexctl_auth_status found (core's `Status`; `plexctl_status` is taken by the status
+// enum). Immutable, so it may be read from any thread.
+typedef struct plexctl_session_status plexctl_session_status;
+
 // An issued or rotated token: its id, its plaintext (shown exactly once), and its dates.
 typedef struct plexctl_token plexctl_token;
 
@@ -151,6 +167,19 @@ typedef struct plexctl_token_source plexctl_token_source;
 // A token's plaintext-free summary. Its strings are built on first access (a 10,000-entry list
 // costs nothing for the fields nobody reads) and then live as long as the list.
 typedef struct plexctl_token_summary plexctl_token_summary;
+
+// Asked while a device login waits between polls (about every 50 ms; a poll's request in flight
+// finishes first, within the client's timeout) whether to stop; returning true ends the login
+// with PLEXCTL_ERROR_KIND_CANCELLED. `user_data` is what was passed to the login call. It runs on
+// the thread that called it and must return normally. NULL where a plexctl_cancelled_callback is
+// taken means "never cancel".
+typedef bool (*plexctl_cancelled_callback)(void *user_data);
+
+// Called once by plexctl_login with what to show the user (the user code and the verification
+// URIs; see plexctl_device_authorization_text). `auth` is borrowed for the duration of the call
+// only; `user_data` is what was passed to plexctl_login. It runs on the thread that called
+// plexctl_login, before the first poll, and must return normally (no longjmp, no exception).
+typedef void (*plexctl_on_code_callback)(const plexctl_device_authorization *auth, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -201,9 +230,10 @@ const char *plexctl_last_error_correlation_id(void);
 
 // A plaintext the server minted that the last failure on the calling thread must not lose:
 // the new plaintext of an issue or rotate whose answer was otherwise malformed
-// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session that
-// could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise. Borrowed: valid
-// until the next fallible call on this thread, which wipes it; copy it out to keep it.
+// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session or a
+// device login that could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise.
+// Borrowed: valid until the next fallible call on this thread, which wipes it; copy it out to
+// keep it.
 const plexctl_secret *plexctl_last_error_plaintext(void);
 
 // A new builder with the defaults (30 s timeout, 10 s connect timeout, https or loopback http
@@ -429,6 +459,109 @@ int64_t plexctl_rotation_impact_edge_current_wrap_key_version(const plexctl_rota
 // Frees a preview and every edge borrowed from it. NULL is a no-op.
 void plexctl_rotation_preview_free(plexctl_rotation_preview *p);
 
+// Starts a device login (POST /v1/auth/device-code; no bearer token needed) into `*out` (free
+// with plexctl_device_authorization_free): show plexctl_device_authorization_text (or the user
+// code and the URIs) to the user, then call plexctl_complete_device_login. `domain_id` is the
+// Domain's UUID; `idp_binding_id` (a UUID) or `idp_binding_alias` (e.g. "github") picks the IdP
+// binding, both NULL for the Domain's primary or only one. Thread-safe.
+//
+// Errors: PLEXCTL_STATUS_USAGE (malformed or nil domain or binding id, empty alias, both a
+// binding id and an alias; nothing sent), PLEXCTL_STATUS_CREDENTIALS (no server),
+// PLEXCTL_STATUS_RUNTIME (404 domain or binding not found, a reply whose user code or URIs are
+// not safe to show, transport failures).
+plexctl_status plexctl_start_device_login(const plexctl_client *client,
+                                          const char *domain_id,
+                                          const char *idp_binding_id,
+                                          const char *idp_binding_alias,
+                                          plexctl_device_authorization **out);
+
+// Polls a started device login until the user approves it in a browser, then stores the session
+// token as `profile` of the client's config file (created 0600, under its lock, atomically), made
+// the default when `make_default` is true or the file has none; what was stored goes into `*out`
+// (free with plexctl_login_outcome_free). Blocks the calling thread while polling (at the
+// server's interval); `cancelled` (NULL: never) is asked between polls with `user_data`, and
+// returning true stops it. `auth` stays the caller's. Thread-safe.
+//
+// Errors: PLEXCTL_STATUS_USAGE (empty profile; before the first poll), PLEXCTL_STATUS_DENIED
+// (PLEXCTL_ERROR_KIND_ACCESS_DENIED: the user denied it), PLEXCTL_STATUS_RUNTIME with
+// PLEXCTL_ERROR_KIND_LOGIN_EXPIRED (the code expired), PLEXCTL_ERROR_KIND_CANCELLED (`cancelled`
+// said stop), PLEXCTL_ERROR_KIND_API (another answer, e.g. invalid_grant for a code already
+// exchanged) or PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED: the login succeeded but the config file
+// could not be written; the session token is then plexctl_last_error_plaintext(), not lost.
+plexctl_status plexctl_complete_device_login(const plexctl_client *client,
+                                             const plexctl_device_authorization *auth,
+                                             const char *profile,
+                                             bool make_default,
+                                             plexctl_cancelled_callback cancelled,
+                                             void *user_data,
+                                             plexctl_login_outcome **out);
+
+// Logs in with a device code in one call: starts the login (as plexctl_start_device_login),
+// calls `on_code` once with what to show the user, then completes it (as
+// plexctl_complete_device_login, asking `cancelled` between polls). `user_data` is passed to
+// both callbacks. `on_code` is required (the user cannot approve a code nobody showed);
+// `cancelled` may be NULL. What was stored goes into `*out` (free with
+// plexctl_login_outcome_free). Thread-safe; the callbacks run on the calling thread.
+//
+// Errors: those of plexctl_start_device_login and plexctl_complete_device_login.
+plexctl_status plexctl_login(const plexctl_client *client,
+                             const char *domain_id,
+                             const char *idp_binding_id,
+                             const char *idp_binding_alias,
+                             const char *profile,
+                             bool make_default,
+                             plexctl_on_code_callback on_code,
+                             plexctl_cancelled_callback cancelled,
+                             void *user_data,
+                             plexctl_login_outcome **out);
+
+// The code the user enters in the browser (e.g. "ABCD-EFGH": letters, digits and dashes only).
+// Borrowed from `auth`; NULL for NULL.
+const char *plexctl_device_authorization_user_code(const plexctl_device_authorization *auth);
+
+// The page where the user enters the code (an absolute http(s) URL). Borrowed; NULL for NULL.
+const char *plexctl_device_authorization_verification_uri(const plexctl_device_authorization *auth);
+
+// The same page with the code filled in (RFC 8628 suggests showing it as a QR code). Borrowed;
+// NULL for NULL.
+const char *plexctl_device_authorization_verification_uri_complete(const plexctl_device_authorization *auth);
+
+// The device code's lifetime in seconds, as the server gave it; 0 for NULL.
+uint64_t plexctl_device_authorization_expires_in(const plexctl_device_authorization *auth);
+
+// The minimum number of seconds between polls, as the server gave it; 0 for NULL.
+uint64_t plexctl_device_authorization_interval(const plexctl_device_authorization *auth);
+
+// When the device code expires, RFC 3339 (computed on receipt). Borrowed; NULL for NULL.
+const char *plexctl_device_authorization_expires_at(const plexctl_device_authorization *auth);
+
+// The lines a command-line program shows: where to go and which code to enter. Borrowed; NULL
+// for NULL.
+const char *plexctl_device_authorization_text(const plexctl_device_authorization *auth);
+
+// Frees a device authorization and wipes its device code. NULL is a no-op. Never call it on the
+// authorization lent to a plexctl_on_code_callback.
+void plexctl_device_authorization_free(plexctl_device_authorization *auth);
+
+// The profile that now holds the session. Borrowed from `outcome`; NULL for NULL.
+const char *plexctl_login_outcome_profile(const plexctl_login_outcome *outcome);
+
+// The server the session authenticates to. Borrowed; NULL for NULL.
+const char *plexctl_login_outcome_server(const plexctl_login_outcome *outcome);
+
+// The session token's id (a UUID string), or NULL when the token is not a psk. Borrowed.
+const char *plexctl_login_outcome_token_id(const plexctl_login_outcome *outcome);
+
+// When the session token expires, RFC 3339. Borrowed; NULL for NULL.
+const char *plexctl_login_outcome_expires_at(const plexctl_login_outcome *outcome);
+
+// The line plexctl prints ("Logged in to <server>. Saved the session in profile \"<name>\".").
+// Borrowed; NULL for NULL.
+const char *plexctl_login_outcome_text(const plexctl_login_outcome *outcome);
+
+// Frees a login outcome. NULL is a no-op.
+void plexctl_login_outcome_free(plexctl_login_outcome *outcome);
+
 // Saves `server` and the token `(token, len)` under `profile` in the client's config file
 // (created 0600 in a 0700 directory), making it the default when `make_default` is true or there
 // is no default yet. What a login command calls. Thread-safe.
@@ -483,6 +616,92 @@ void plexctl_logout_outcome_free(plexctl_logout_outcome *o);
 // Errors: PLEXCTL_STATUS_CREDENTIALS (no stored session), PLEXCTL_STATUS_USAGE (the stored token
 // is not a psk), and those of plexctl_rotate_token.
 plexctl_status plexctl_rotate_session(const plexctl_client *client, plexctl_token **out);
+
+// Asks who the client's token authenticates as (GET /v1/auth/whoami) into `*out` (free with
+// plexctl_principal_free). Thread-safe.
+//
+// Errors: PLEXCTL_STATUS_CREDENTIALS (no token or server; nothing sent), PLEXCTL_STATUS_RUNTIME
+// (401 for a rejected token, other non-2xx answers, transport failures). plexctl_auth_status
+// reports a missing or rejected token as a state instead.
+plexctl_status plexctl_whoami(const plexctl_client *client, plexctl_principal **out);
+
+// "user" or "service". Borrowed from `principal`; NULL for NULL.
+const char *plexctl_principal_principal_type(const plexctl_principal *principal);
+
+// The principal's identifier. Borrowed; NULL for NULL.
+const char *plexctl_principal_subject(const plexctl_principal *principal);
+
+// The Domain the principal belongs to (a UUID string), or NULL when the server did not say.
+// Borrowed.
+const char *plexctl_principal_domain_id(const plexctl_principal *principal);
+
+// The principal's primary email, or NULL when the IdP supplied none. Borrowed.
+const char *plexctl_principal_email(const plexctl_principal *principal);
+
+// The Authentication Context Class Reference, or NULL when not available. Borrowed.
+const char *plexctl_principal_acr(const plexctl_principal *principal);
+
+// The number of Authentication Methods References ("pwd", "mfa", ...); 0 for NULL.
+size_t plexctl_principal_amr_len(const plexctl_principal *principal);
+
+// The Authentication Methods Reference at `index`, borrowed from `principal`; NULL when out of
+// range or for NULL.
+const char *plexctl_principal_amr_get(const plexctl_principal *principal, size_t index);
+
+// One line for people: "user <subject> (<email>)". Borrowed; NULL for NULL.
+const char *plexctl_principal_text(const plexctl_principal *principal);
+
+// Frees a principal returned by plexctl_whoami. NULL is a no-op. Never call it on the principal
+// borrowed from a plexctl_session_status.
+void plexctl_principal_free(plexctl_principal *principal);
+
+// Finds the status a user can print (`plexctl auth status`) into `*out` (free with
+// plexctl_session_status_free): the resolved server, where the token came from, who it
+// authenticates as, and for a psk its own summary. No credential and a rejected token (401) are
+// states, not errors. Thread-safe.
+//
+// Named for `plexctl auth status` because plexctl_status is the status enum type.
+//
+// Errors: only what keeps the status from being known: PLEXCTL_STATUS_RUNTIME (transport
+// failures, a non-2xx other than 401, a malformed answer).
+plexctl_status plexctl_auth_status(const plexctl_client *client, plexctl_session_status **out);
+
+// The resolved server, or NULL when none was. Borrowed from `status`.
+const char *plexctl_session_status_server(const plexctl_session_status *status);
+
+// Where the token came from: "explicit", "token_file", "environment", "profile" or "none".
+// Borrowed; NULL for NULL.
+const char *plexctl_session_status_credential_source(const plexctl_session_status *status);
+
+// The profile the token came from, or NULL when it did not come from one. Borrowed.
+const char *plexctl_session_status_profile(const plexctl_session_status *status);
+
+// Whether the token authenticates: "authenticated", "no_credentials" or "rejected". Borrowed;
+// NULL for NULL.
+const char *plexctl_session_status_state(const plexctl_session_status *status);
+
+// Who the token authenticates as, or NULL unless the state is "authenticated". Borrowed from
+// `status`: valid until plexctl_session_status_free; never free it yourself.
+const plexctl_principal *plexctl_session_status_principal(const plexctl_session_status *status);
+
+// The token's own summary (expiry, last use, rotation), or NULL when the token is not a psk the
+// server lists. Borrowed from `status`: valid until plexctl_session_status_free.
+const plexctl_token_summary *plexctl_session_status_token(const plexctl_session_status *status);
+
+// Why the server refused the token (its Problem code or title), or NULL unless the state is
+// "rejected". Borrowed.
+const char *plexctl_session_status_rejection(const plexctl_session_status *status);
+
+// The lines plexctl prints (server, credentials, status, and the token's expiry). Borrowed; NULL
+// for NULL.
+const char *plexctl_session_status_text(const plexctl_session_status *status);
+
+// The JSON form {"server", "credential_source", "profile", "state", "principal", "token",
+// "rejection"}. Borrowed; NULL for NULL.
+const char *plexctl_session_status_json(const plexctl_session_status *status);
+
+// Frees a status and the principal and token summary borrowed from it. NULL is a no-op.
+void plexctl_session_status_free(plexctl_session_status *status);
 
 // Issues a token (POST /v1/auth/tokens) into `*out` (free with plexctl_token_free).
 // `identity_ref` is "user:<uuid>" or "service:<uuid>", `env_prefix` "dev", "stage" or "prod",

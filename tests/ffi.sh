@@ -41,6 +41,7 @@ for _ in $(seq 100); do [ -s "$OUT/emulator.json" ] && break; sleep 0.1; done
 export PLEXCTL_TEST_URL=$(json '["url"]' <"$OUT/emulator.json")
 export PLEXCTL_TEST_TOKEN=$(json '["admin_token"]' <"$OUT/emulator.json")
 export PLEXCTL_TEST_IDENTITY=$(json '["admin_identity"]' <"$OUT/emulator.json")
+export PLEXCTL_TEST_DOMAIN=$(json '["domain_id"]' <"$OUT/emulator.json")
 ctl() { curl -sf -X "$1" -H 'content-type: application/json' -d "$3" "$PLEXCTL_TEST_URL/_emulator/$2"; }
 export PLEXCTL_TEST_NODE=$(ctl POST nodes '{"edges":2}' | json '["node_id"]')
 export PLEXCTL_TEST_DENIED_NODE=$(ctl POST nodes '{"edges":1}' | json '["node_id"]')
@@ -110,6 +111,35 @@ rc=$?
 set -e
 [ "$rc" -eq 77 ] || { echo "rotate_node_keys on a denied node exited $rc, want 77" >&2; exit 1; }
 PLEXCTL_CONFIG=$OUT/config/example.yaml "$OUT/logout" >/dev/null 2>&1
+# login: the "browser" approves the code the example shows; then Ctrl-C stops a wait nobody answers.
+ctl PATCH config '{"device_poll_interval_seconds":0}' >/dev/null
+user_code() {
+  for _ in $(seq 100); do
+    code=$(sed -n 's/^user code: //p' "$1")
+    [ -n "$code" ] && { echo "$code"; return; }
+    sleep 0.1
+  done
+  echo "no user code in $1" >&2
+  exit 1
+}
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXCTL_CONFIG=$OUT/config/example-login.yaml \
+  "$OUT/login" "$PLEXCTL_TEST_DOMAIN" example github >"$OUT/login.out" 2>"$OUT/login.err" &
+LOGIN_PID=$!
+ctl POST device/approve "{\"user_code\":\"$(user_code "$OUT/login.err")\"}" >/dev/null
+wait $LOGIN_PID
+grep -q '^Logged in to .* Saved the session in profile "example"\.$' "$OUT/login.out"
+grep -q '^To sign in, open .*/device and enter the code ' "$OUT/login.err"
+PLEXCTL_CONFIG=$OUT/config/example-login.yaml "$OUT/logout" example >/dev/null
+PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXCTL_CONFIG=$OUT/config/example-login.yaml \
+  "$OUT/login" "$PLEXCTL_TEST_DOMAIN" >"$OUT/login.out" 2>"$OUT/login.err" &
+LOGIN_PID=$!
+user_code "$OUT/login.err" >/dev/null
+kill -INT $LOGIN_PID
+set +e
+wait $LOGIN_PID
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q 'cancelled' "$OUT/login.err" || { echo "login after Ctrl-C exited $rc, want 1 (cancelled)" >&2; exit 1; }
 
 step "pkg-config install"
 PREFIX=$OUT/prefix

@@ -41,6 +41,13 @@
 //
 // Client and TokenSource are safe for concurrent use. Close is the contract (idempotent, waits for
 // calls in flight); a garbage-collection cleanup only backstops a forgotten Close.
+//
+// # Device login
+//
+// Login blocks while it polls for the user's approval. Its context is the library's cancel check,
+// asked while it waits between polls (about every 50 ms): cancelling it ends the login with an
+// *Error of Kind ErrorKindCancelled that wraps the context's error. The callbacks cross cgo
+// through a runtime/cgo.Handle; OnCode runs on the calling goroutine.
 package plexctl
 
 /*
@@ -71,12 +78,46 @@ static goplexctl_error goplexctl_last_error(void) {
 	e.plaintext = plexctl_last_error_plaintext();
 	return e;
 }
+
+// The device-login callbacks: C shims over the Go functions callbacks.go exports (a file with
+// //export may hold only declarations in its preamble). user_data carries a runtime/cgo.Handle as
+// an integer, never as a Go pointer.
+extern void goplexctlOnCode(plexctl_device_authorization *auth, uintptr_t state);
+extern bool goplexctlCancelled(uintptr_t state);
+
+static void goplexctl_on_code(const plexctl_device_authorization *auth, void *user_data) {
+	goplexctlOnCode((plexctl_device_authorization *)auth, (uintptr_t)user_data);
+}
+
+static bool goplexctl_cancelled(void *user_data) {
+	return goplexctlCancelled((uintptr_t)user_data);
+}
+
+// plexctl_login with the Go callbacks; show_code false passes a NULL on_code, which the library
+// refuses as it refuses it from C.
+static plexctl_status goplexctl_login(const plexctl_client *client, const char *domain_id,
+		const char *idp_binding_id, const char *idp_binding_alias, const char *profile,
+		bool make_default, bool show_code, uintptr_t state, plexctl_login_outcome **out) {
+	return plexctl_login(client, domain_id, idp_binding_id, idp_binding_alias, profile, make_default,
+		show_code ? goplexctl_on_code : NULL, goplexctl_cancelled, (void *)state, out);
+}
+
+// plexctl_complete_device_login with the Go cancel check.
+static plexctl_status goplexctl_complete_device_login(const plexctl_client *client,
+		const plexctl_device_authorization *auth, const char *profile, bool make_default,
+		uintptr_t state, plexctl_login_outcome **out) {
+	return plexctl_complete_device_login(client, auth, profile, make_default, goplexctl_cancelled,
+		(void *)state, out);
+}
 */
 import "C"
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
+	"runtime/cgo"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,14 +190,20 @@ type Error struct {
 	Message       string    // never contains a secret
 	// Plaintext is a plaintext the server minted that this failure must not lose: the new one of
 	// an issue or rotate whose answer was otherwise malformed (Kind ErrorKindDecode; the token is
-	// live), or of a rotated session that could not be saved (ErrorKindSessionNotSaved). nil
-	// otherwise. Store or show it, then Wipe it.
+	// live), or of a rotated session or a device login that could not be saved
+	// (ErrorKindSessionNotSaved). nil otherwise. Store or show it, then Wipe it.
 	Plaintext []byte
+	// cause is what stopped a cancelled login: the context's error (context.Canceled,
+	// context.DeadlineExceeded or its cause), so errors.Is sees it through Unwrap.
+	cause error
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("plexctl: %s (%s, exit code %d)", e.Message, e.Kind, e.ExitCode)
 }
+
+// Unwrap is the context error that cancelled a login (Kind ErrorKindCancelled), or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 // usageError is a usage error raised on the Go side of the door (a closed handle, a string C
 // cannot carry), shaped as the library shapes its own.
@@ -508,19 +555,23 @@ func (c *Client) ListTokens() ([]TokenSummary, error) {
 		n := int(C.plexctl_token_list_len(l))
 		out = make([]TokenSummary, 0, n)
 		for i := range n {
-			s := C.plexctl_token_list_get(l, C.size_t(i))
-			out = append(out, TokenSummary{
-				ID:         goString(C.plexctl_token_summary_id(s)),
-				EnvPrefix:  goString(C.plexctl_token_summary_env_prefix(s)),
-				CreatedAt:  goString(C.plexctl_token_summary_created_at(s)),
-				ExpiresAt:  goString(C.plexctl_token_summary_expires_at(s)),
-				LastUsedAt: goString(C.plexctl_token_summary_last_used_at(s)),
-				RotatedAt:  goString(C.plexctl_token_summary_rotated_at(s)),
-			})
+			out = append(out, tokenSummary(C.plexctl_token_list_get(l, C.size_t(i))))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// tokenSummary copies a summary out of the library (its list or status keeps ownership).
+func tokenSummary(s *C.plexctl_token_summary) TokenSummary {
+	return TokenSummary{
+		ID:         goString(C.plexctl_token_summary_id(s)),
+		EnvPrefix:  goString(C.plexctl_token_summary_env_prefix(s)),
+		CreatedAt:  goString(C.plexctl_token_summary_created_at(s)),
+		ExpiresAt:  goString(C.plexctl_token_summary_expires_at(s)),
+		LastUsedAt: goString(C.plexctl_token_summary_last_used_at(s)),
+		RotatedAt:  goString(C.plexctl_token_summary_rotated_at(s)),
+	}
 }
 
 // ServiceToken is a minted service access token; wipe AccessToken when done.
@@ -808,6 +859,308 @@ func (c *Client) Logout() (*LogoutOutcome, error) {
 			Revoked: bool(C.plexctl_logout_outcome_revoked(o)),
 			Text:    goString(C.plexctl_logout_outcome_text(o)),
 			JSON:    goString(C.plexctl_logout_outcome_json(o)),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeviceAuthorization is a started device login: what to show the user. The device code it polls
+// with stays inside the library (never a Go value) and is wiped by Close.
+type DeviceAuthorization struct {
+	UserCode                string        // the code the user enters (letters, digits, dashes)
+	VerificationURI         string        // the page where the user enters it
+	VerificationURIComplete string        // the same page with the code filled in (for a QR code)
+	ExpiresIn               time.Duration // the code's lifetime, as the server gave it
+	Interval                time.Duration // the minimum time between polls, as the server gave it
+	ExpiresAt               string        // RFC 3339, computed on receipt
+	Text                    string        // the lines a command-line program shows
+	h                       *authHandle   // nil for the copy lent to LoginOptions.OnCode
+}
+
+// authHandle owns a started login's C handle; copies of a DeviceAuthorization share it.
+type authHandle struct {
+	mu      sync.RWMutex
+	p       *C.plexctl_device_authorization
+	cleanup runtime.Cleanup
+}
+
+// deviceAuthorization copies what to show out of a C authorization (which keeps its device code).
+func deviceAuthorization(a *C.plexctl_device_authorization) *DeviceAuthorization {
+	return &DeviceAuthorization{
+		UserCode:                goString(C.plexctl_device_authorization_user_code(a)),
+		VerificationURI:         goString(C.plexctl_device_authorization_verification_uri(a)),
+		VerificationURIComplete: goString(C.plexctl_device_authorization_verification_uri_complete(a)),
+		ExpiresIn:               time.Duration(C.plexctl_device_authorization_expires_in(a)) * time.Second,
+		Interval:                time.Duration(C.plexctl_device_authorization_interval(a)) * time.Second,
+		ExpiresAt:               goString(C.plexctl_device_authorization_expires_at(a)),
+		Text:                    goString(C.plexctl_device_authorization_text(a)),
+	}
+}
+
+// Close wipes and releases the device code of a login started with StartDeviceLogin. It is
+// idempotent and waits for a CompleteDeviceLogin in flight; a later CompleteDeviceLogin fails with
+// a usage error.
+func (a *DeviceAuthorization) Close() error {
+	if a == nil || a.h == nil {
+		return nil
+	}
+	a.h.mu.Lock()
+	defer a.h.mu.Unlock()
+	if a.h.p != nil {
+		a.h.cleanup.Stop()
+		C.plexctl_device_authorization_free(a.h.p)
+		a.h.p = nil
+	}
+	return nil
+}
+
+// LoginOutcome is what a completed login stored.
+type LoginOutcome struct {
+	Profile   string // the profile that now holds the session
+	Server    string // the server it authenticates to
+	TokenID   string // the session token's id; "" when it is not a psk
+	ExpiresAt string // RFC 3339
+	Text      string // the line plexctl prints
+}
+
+// loginOutcome copies an outcome out of the library and frees it.
+func loginOutcome(o *C.plexctl_login_outcome) *LoginOutcome {
+	defer C.plexctl_login_outcome_free(o)
+	return &LoginOutcome{
+		Profile:   goString(C.plexctl_login_outcome_profile(o)),
+		Server:    goString(C.plexctl_login_outcome_server(o)),
+		TokenID:   goString(C.plexctl_login_outcome_token_id(o)),
+		ExpiresAt: goString(C.plexctl_login_outcome_expires_at(o)),
+		Text:      goString(C.plexctl_login_outcome_text(o)),
+	}
+}
+
+// LoginOptions configure Login.
+type LoginOptions struct {
+	Profile     string // the config-file profile that will hold the session; required
+	MakeDefault bool   // make it the file's default (it becomes one anyway when there is none)
+	// The IdP binding, by id or by alias (not both); both "" for the Domain's primary or only one.
+	IdPBindingID, IdPBindingAlias string
+	// OnCode is called once, before the first poll, with what to show the user; required. It runs
+	// on the goroutine that called Login, must not call the Client's methods or runtime.Goexit
+	// (t.FailNow), and a panic in it stops the login and is raised again from Login.
+	OnCode func(*DeviceAuthorization)
+}
+
+// loginState is what the C callbacks reach through their cgo.Handle: the login's context and
+// OnCode, and a panic OnCode raised (it cannot unwind through the library's C frames).
+type loginState struct {
+	ctx      context.Context
+	onCode   func(*DeviceAuthorization)
+	panicked bool
+	panicVal any
+}
+
+// showCode lends OnCode a copy of what to show; a panic is kept, and stops the login.
+func (s *loginState) showCode(a *C.plexctl_device_authorization) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.panicked, s.panicVal = true, r
+		}
+	}()
+	s.onCode(deviceAuthorization(a))
+}
+
+// cancelled is the library's cancel check: the context is done, or OnCode panicked.
+func (s *loginState) cancelled() bool { return s.panicked || s.ctx.Err() != nil }
+
+// run calls op with a handle on s, then raises again a panic OnCode raised, and links a
+// cancellation to the context error that caused it.
+func (s *loginState) run(op func(state C.uintptr_t) error) error {
+	if s.ctx == nil {
+		return usageError("ctx must not be nil (use context.Background())")
+	}
+	h := cgo.NewHandle(s)
+	err := op(C.uintptr_t(h))
+	h.Delete()
+	if s.panicked {
+		panic(s.panicVal)
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Kind == ErrorKindCancelled && s.ctx.Err() != nil {
+		e.cause = context.Cause(s.ctx)
+	}
+	return err
+}
+
+// Login logs in with a device code: it starts the login, hands what to show the user to
+// opts.OnCode, then polls (blocking, at the server's interval) until the user approves it in a
+// browser, and stores the session as opts.Profile of the config file.
+//
+// Cancelling ctx (or its deadline) stops the wait within about 50 ms (a poll in flight finishes
+// first, within the client's Timeout): the error is an *Error with Kind ErrorKindCancelled that
+// wraps the context's error. A denial is ErrorKindAccessDenied (ExitDenied), an expired code
+// ErrorKindLoginExpired; a login approved but not saved is ErrorKindSessionNotSaved with the
+// session token in Error.Plaintext.
+func (c *Client) Login(ctx context.Context, domainID string, opts LoginOptions) (*LoginOutcome, error) {
+	state := &loginState{ctx: ctx, onCode: opts.OnCode}
+	var out *LoginOutcome
+	err := state.run(func(st C.uintptr_t) error {
+		return c.use(func(h *C.plexctl_client) error {
+			var a cstrings
+			defer a.free()
+			d, id, alias, p := a.str(domainID), a.opt(opts.IdPBindingID), a.opt(opts.IdPBindingAlias), a.str(opts.Profile)
+			show := C.bool(opts.OnCode != nil)
+			var o *C.plexctl_login_outcome
+			if err := a.call(func() C.plexctl_status {
+				return C.goplexctl_login(h, d, id, alias, p, C.bool(opts.MakeDefault), show, st, &o)
+			}); err != nil {
+				return err
+			}
+			out = loginOutcome(o)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// StartDeviceLogin starts a device login (no bearer token needed): show the result's Text (or its
+// UserCode and VerificationURI) to the user, then call CompleteDeviceLogin, and Close it when done.
+// idpBindingID or idpBindingAlias picks the IdP binding; both "" for the Domain's default.
+func (c *Client) StartDeviceLogin(domainID, idpBindingID, idpBindingAlias string) (*DeviceAuthorization, error) {
+	var out *DeviceAuthorization
+	err := c.use(func(h *C.plexctl_client) error {
+		var a cstrings
+		defer a.free()
+		d, id, alias := a.str(domainID), a.opt(idpBindingID), a.opt(idpBindingAlias)
+		var p *C.plexctl_device_authorization
+		if err := a.call(func() C.plexctl_status { return C.plexctl_start_device_login(h, d, id, alias, &p) }); err != nil {
+			return err
+		}
+		out = deviceAuthorization(p)
+		out.h = &authHandle{p: p}
+		// A backstop for a forgotten Close; Close is the contract.
+		out.h.cleanup = runtime.AddCleanup(out.h, func(p *C.plexctl_device_authorization) {
+			C.plexctl_device_authorization_free(p)
+		}, p)
+		return nil
+	})
+	return out, err
+}
+
+// CompleteDeviceLogin polls a login StartDeviceLogin started until the user approves it, then
+// stores the session as profile (made the default when makeDefault is true or there is none).
+// Cancellation, denial, expiry and a failed save are reported as Login reports them.
+func (c *Client) CompleteDeviceLogin(ctx context.Context, auth *DeviceAuthorization, profile string, makeDefault bool) (*LoginOutcome, error) {
+	if auth == nil || auth.h == nil {
+		return nil, usageError("auth: complete a login StartDeviceLogin returned (OnCode's copy cannot be completed)")
+	}
+	auth.h.mu.RLock()
+	defer auth.h.mu.RUnlock()
+	if auth.h.p == nil {
+		return nil, usageError("the device authorization is closed")
+	}
+	state := &loginState{ctx: ctx}
+	var out *LoginOutcome
+	err := state.run(func(st C.uintptr_t) error {
+		return c.use(func(h *C.plexctl_client) error {
+			var a cstrings
+			defer a.free()
+			p := a.str(profile)
+			var o *C.plexctl_login_outcome
+			if err := a.call(func() C.plexctl_status {
+				return C.goplexctl_complete_device_login(h, auth.h.p, p, C.bool(makeDefault), st, &o)
+			}); err != nil {
+				return err
+			}
+			out = loginOutcome(o)
+			return nil
+		})
+	})
+	runtime.KeepAlive(auth)
+	return out, err
+}
+
+// Whoami is the principal a token authenticates as. Optional fields are "" when absent.
+type Whoami struct {
+	PrincipalType string   // "user" or "service"
+	Subject       string   // the principal's identifier
+	DomainID      string   // the Domain it belongs to
+	Email         string   // the primary email, when the IdP supplied one
+	Acr           string   // the Authentication Context Class Reference
+	Amr           []string // the Authentication Methods References ("pwd", "mfa", ...)
+	Text          string   // one line for people
+}
+
+// whoami copies a principal out of the library (its owner frees it).
+func whoami(p *C.plexctl_principal) *Whoami {
+	n := int(C.plexctl_principal_amr_len(p))
+	amr := make([]string, 0, n)
+	for i := range n {
+		amr = append(amr, goString(C.plexctl_principal_amr_get(p, C.size_t(i))))
+	}
+	return &Whoami{
+		PrincipalType: goString(C.plexctl_principal_principal_type(p)),
+		Subject:       goString(C.plexctl_principal_subject(p)),
+		DomainID:      goString(C.plexctl_principal_domain_id(p)),
+		Email:         goString(C.plexctl_principal_email(p)),
+		Acr:           goString(C.plexctl_principal_acr(p)),
+		Amr:           amr,
+		Text:          goString(C.plexctl_principal_text(p)),
+	}
+}
+
+// Whoami asks who the client's token authenticates as. A missing token is ErrorKindMissingCredentials
+// and a rejected one an ErrorKindAPI with Status 401; Status reports both as states instead.
+func (c *Client) Whoami() (*Whoami, error) {
+	var out *Whoami
+	err := c.use(func(h *C.plexctl_client) error {
+		var p *C.plexctl_principal
+		if err := call(func() C.plexctl_status { return C.plexctl_whoami(h, &p) }); err != nil {
+			return err
+		}
+		defer C.plexctl_principal_free(p)
+		out = whoami(p)
+		return nil
+	})
+	return out, err
+}
+
+// Status is what a user can print about the current credentials (`plexctl auth status`).
+type Status struct {
+	Server           string        // the resolved server; "" when none was
+	CredentialSource string        // "explicit", "token_file", "environment", "profile" or "none"
+	Profile          string        // the profile the token came from; "" when not from one
+	State            string        // "authenticated", "no_credentials" or "rejected"
+	Principal        *Whoami       // who the token authenticates as; nil unless authenticated
+	Token            *TokenSummary // the token's own summary; nil unless a psk the server lists
+	Rejection        string        // why the server refused the token; "" unless rejected
+	Text             string        // the lines plexctl prints
+	JSON             string        // the JSON form
+}
+
+// Status finds the status of the client's credentials: no credential and a rejected token are
+// states, not errors; only what keeps the status from being known (transport failures, an
+// unexpected answer) is an error.
+func (c *Client) Status() (*Status, error) {
+	var out *Status
+	err := c.use(func(h *C.plexctl_client) error {
+		var s *C.plexctl_session_status
+		if err := call(func() C.plexctl_status { return C.plexctl_auth_status(h, &s) }); err != nil {
+			return err
+		}
+		defer C.plexctl_session_status_free(s)
+		out = &Status{
+			Server:           goString(C.plexctl_session_status_server(s)),
+			CredentialSource: goString(C.plexctl_session_status_credential_source(s)),
+			Profile:          goString(C.plexctl_session_status_profile(s)),
+			State:            goString(C.plexctl_session_status_state(s)),
+			Rejection:        goString(C.plexctl_session_status_rejection(s)),
+			Text:             goString(C.plexctl_session_status_text(s)),
+			JSON:             goString(C.plexctl_session_status_json(s)),
+		}
+		if p := C.plexctl_session_status_principal(s); p != nil {
+			out.Principal = whoami(p)
+		}
+		if t := C.plexctl_session_status_token(s); t != nil {
+			summary := tokenSummary(t)
+			out.Token = &summary
 		}
 		return nil
 	})

@@ -31,7 +31,9 @@ static ALLOC: plexctl_core::alloc::ZeroizingAllocator = plexctl_core::alloc::Zer
 pub mod client;
 pub mod grants;
 pub mod keys;
+pub mod login;
 pub mod session;
+pub mod status;
 pub mod tokens;
 
 /// Runs an export's body inside the boundary: see [`boundary`].
@@ -381,9 +383,10 @@ pub extern "C" fn plexctl_last_error_correlation_id() -> *const c_char {
 
 /// A plaintext the server minted that the last failure on the calling thread must not lose:
 /// the new plaintext of an issue or rotate whose answer was otherwise malformed
-/// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session that
-/// could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise. Borrowed: valid
-/// until the next fallible call on this thread, which wipes it; copy it out to keep it.
+/// (PLEXCTL_ERROR_KIND_DECODE; the token is live on the server), or of a rotated session or a
+/// device login that could not be saved (PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED). NULL otherwise.
+/// Borrowed: valid until the next fallible call on this thread, which wipes it; copy it out to
+/// keep it.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_last_error_plaintext() -> *const plexctl_secret {
     with_last(std::ptr::null(), |e| {

@@ -168,6 +168,13 @@ pub struct plexctl_token_summary {
 }
 
 impl plexctl_token_summary {
+    pub(crate) fn new(inner: TokenSummary) -> Self {
+        plexctl_token_summary {
+            inner,
+            strings: Default::default(),
+        }
+    }
+
     /// The lazily built C string of field `i` (in declaration order of the accessors below).
     fn field(&self, i: usize) -> *const c_char {
         let t = &self.inner;
@@ -199,10 +206,7 @@ pub extern "C" fn plexctl_list_tokens(
     ffi_fn! {
         let client = arg_ref(client, "client")?;
         let out = arg_out(out)?;
-        let items = client.inner.list_tokens()?.into_iter().map(|inner| plexctl_token_summary {
-            inner,
-            strings: Default::default(),
-        });
+        let items = client.inner.list_tokens()?.into_iter().map(plexctl_token_summary::new);
         out.set(plexctl_token_list { items: items.collect() })
     }
 }

@@ -1,7 +1,9 @@
 //! Every door exposes the same operations and result fields under the same names: the table in
 //! tests/parity.json names the operations and the result types; every pub field of each core
 //! result struct must then be a C accessor in include/plexctl.h, a property in the Python stubs and
-//! a field of the Go struct. A field added to core fails here until each door has it.
+//! a field of the Go struct. A field added to core fails here until each door has it. An operation
+//! C cannot name as core does carries its C name and why; a result's withheld fields (secrets no
+//! door hands out) must exist in core and be absent from every door.
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +45,7 @@ fn go_name(snake: &str) -> String {
     snake
         .split('_')
         .map(|part| match part {
-            "id" | "kid" | "url" | "json" | "api" => part.to_ascii_uppercase(),
+            "id" | "kid" | "url" | "uri" | "json" | "api" => part.to_ascii_uppercase(),
             _ => {
                 let mut c = part.chars();
                 c.next()
@@ -52,6 +54,34 @@ fn go_name(snake: &str) -> String {
             }
         })
         .collect()
+}
+
+/// An operation entry: `"op"` (the same name everywhere), or `{"name": "op", "c": "c_name",
+/// "why": ...}` when C cannot use the name (e.g. `plexctl_status` is the status enum type).
+fn operation(entry: &serde_json::Value) -> (&str, &str) {
+    match entry.as_str() {
+        Some(op) => (op, op),
+        None => {
+            let op = entry["name"].as_str().expect("an operation has a name");
+            assert!(
+                entry["why"].is_string(),
+                "operation {op}: a C name of its own says why"
+            );
+            (op, entry["c"].as_str().unwrap_or(op))
+        }
+    }
+}
+
+/// A result's `"withheld"` fields: secrets that stay inside the library in every door.
+fn withheld(result: &serde_json::Value) -> Vec<String> {
+    result["withheld"]
+        .as_array()
+        .map_or_else(Vec::new, |fields| {
+            fields
+                .iter()
+                .map(|f| f.as_str().unwrap().to_owned())
+                .collect()
+        })
 }
 
 /// The pub fields of `pub struct name` in core.
@@ -93,10 +123,10 @@ fn every_door_has_every_operation_and_field_under_one_name() {
 
     let client_pyi = block(&pyi, "class Client:", "\nclass ").unwrap();
     for op in table["operations"].as_array().unwrap() {
-        let op = op.as_str().unwrap();
+        let (op, c_op) = operation(op);
         let checks = [
             ("core", core.contains(&format!("pub fn {op}("))),
-            ("C", header.contains(&format!(" plexctl_{op}("))),
+            ("C", header.contains(&format!(" plexctl_{c_op}("))),
             ("Python", client_pyi.contains(&format!("def {op}("))),
             (
                 "Go",
@@ -123,7 +153,25 @@ fn every_door_has_every_operation_and_field_under_one_name() {
         let class = block(&pyi, &format!("class {}:", name("python")), "\nclass ")
             .unwrap_or_else(|| panic!("the stubs have no class {}", name("python")));
         let go_struct = go_fields(&go, name("go"));
-        for f in &fields {
+        for f in withheld(result) {
+            // A secret no door hands out (the device code): it must exist in core, and in no door.
+            if !fields.contains(&f) {
+                missing.push(format!(
+                    "core: {}.{f} (withheld, but not a field)",
+                    name("core")
+                ));
+            }
+            if header.contains(&format!("{}_{f}(", name("c")))
+                || class.contains(&format!("def {f}(self)"))
+                || go_struct.contains(&go_name(&f))
+            {
+                missing.push(format!(
+                    "withheld {}.{f} is exposed by a door",
+                    name("core")
+                ));
+            }
+        }
+        for f in fields.iter().filter(|f| !withheld(result).contains(f)) {
             let c_ok = if lists.contains(&f.as_str()) {
                 header.contains(&format!("{}_{f}_len(", name("c")))
                     && header.contains(&format!("{}_{f}_get(", name("c")))
@@ -157,4 +205,21 @@ fn go_names_follow_the_rule() {
         go_name("estimated_duration_seconds"),
         "EstimatedDurationSeconds"
     );
+    assert_eq!(
+        go_name("verification_uri_complete"),
+        "VerificationURIComplete"
+    );
+}
+
+#[test]
+fn operation_entries_name_their_c_function() {
+    assert_eq!(
+        operation(&serde_json::json!("logout")),
+        ("logout", "logout")
+    );
+    let status = serde_json::json!({"name": "status", "c": "auth_status", "why": "a type"});
+    assert_eq!(operation(&status), ("status", "auth_status"));
+    let result = serde_json::json!({"core": "DeviceAuthorization", "withheld": ["device_code"]});
+    assert_eq!(withheld(&result), ["device_code"]);
+    assert!(withheld(&serde_json::json!({"core": "Whoami"})).is_empty());
 }

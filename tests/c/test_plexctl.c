@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "plexctl.h"
 
@@ -44,6 +47,20 @@ static void control(const char *method, const char *path, const char *body) {
   }
 }
 
+/* A control call whose answer is wanted: the first `size` - 1 bytes of it, NUL-terminated. */
+static void control_out(const char *method, const char *path, const char *body, char *out, size_t size) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "curl -sf -X %s -H 'content-type: application/json' -d '%s' %s/_emulator/%s", method, body,
+           env("PLEXCTL_TEST_URL"), path);
+  FILE *p = popen(cmd, "r");
+  size_t n = p == NULL ? 0 : fread(out, 1, size - 1, p);
+  out[n] = 0;
+  if (p == NULL || pclose(p) != 0) {
+    fprintf(stderr, "control call failed: %s\n", cmd);
+    exit(2);
+  }
+}
+
 static plexctl_client *client_with(const char *token) {
   plexctl_client_builder *b = plexctl_client_builder_new();
   plexctl_client *c = NULL;
@@ -75,6 +92,11 @@ static void test_nulls_and_frees(void) {
   plexctl_rotation_trigger *tr = NULL;
   plexctl_rotation_preview *pv = NULL;
   plexctl_logout_outcome *lo = NULL;
+  plexctl_device_authorization *da = NULL;
+  plexctl_login_outcome *li = NULL;
+  plexctl_principal *pr = NULL;
+  plexctl_session_status *ss = NULL;
+  const char *domain = env("PLEXCTL_TEST_DOMAIN");
   const char *id = env("PLEXCTL_TEST_IDENTITY");
   const char bad_utf8[] = {(char)0xff, (char)0xfe, 0};
 
@@ -134,6 +156,25 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_logout(c, NULL) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_session(NULL, &t) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_session(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(NULL, domain, NULL, NULL, &da) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, NULL, NULL, NULL, &da) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, bad_utf8, NULL, NULL, &da) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, domain, NULL, bad_utf8, &da) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, domain, NULL, NULL, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_complete_device_login(NULL, NULL, "p", false, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_complete_device_login(c, NULL, "p", false, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(strstr(plexctl_last_error_message(), "auth") != NULL);
+  CHECK(plexctl_login(NULL, domain, NULL, NULL, "p", false, NULL, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_login(c, NULL, NULL, NULL, "p", false, NULL, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_login(c, domain, NULL, NULL, NULL, false, NULL, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_login(c, domain, NULL, NULL, "p", false, NULL, NULL, NULL, &li) == PLEXCTL_STATUS_USAGE);
+  CHECK(strstr(plexctl_last_error_message(), "on_code") != NULL);
+  CHECK(da == NULL && li == NULL);
+  CHECK(plexctl_whoami(NULL, &pr) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_whoami(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_auth_status(NULL, &ss) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_auth_status(c, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(pr == NULL && ss == NULL);
   CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_USAGE);
   CHECK(strcmp(plexctl_error_kind_name(PLEXCTL_ERROR_KIND_USAGE), "usage") == 0);
   CHECK(plexctl_error_kind_name(0) == NULL);
@@ -163,6 +204,22 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_logout_outcome_profile(NULL) == NULL && plexctl_logout_outcome_server(NULL) == NULL);
   CHECK(!plexctl_logout_outcome_revoked(NULL) && plexctl_logout_outcome_text(NULL) == NULL);
   CHECK(plexctl_logout_outcome_json(NULL) == NULL);
+  CHECK(plexctl_device_authorization_user_code(NULL) == NULL && plexctl_device_authorization_verification_uri(NULL) == NULL);
+  CHECK(plexctl_device_authorization_verification_uri_complete(NULL) == NULL);
+  CHECK(plexctl_device_authorization_expires_in(NULL) == 0 && plexctl_device_authorization_interval(NULL) == 0);
+  CHECK(plexctl_device_authorization_expires_at(NULL) == NULL && plexctl_device_authorization_text(NULL) == NULL);
+  CHECK(plexctl_login_outcome_profile(NULL) == NULL && plexctl_login_outcome_server(NULL) == NULL);
+  CHECK(plexctl_login_outcome_token_id(NULL) == NULL && plexctl_login_outcome_expires_at(NULL) == NULL);
+  CHECK(plexctl_login_outcome_text(NULL) == NULL);
+  CHECK(plexctl_principal_principal_type(NULL) == NULL && plexctl_principal_subject(NULL) == NULL);
+  CHECK(plexctl_principal_domain_id(NULL) == NULL && plexctl_principal_email(NULL) == NULL);
+  CHECK(plexctl_principal_acr(NULL) == NULL && plexctl_principal_amr_len(NULL) == 0);
+  CHECK(plexctl_principal_amr_get(NULL, 0) == NULL && plexctl_principal_text(NULL) == NULL);
+  CHECK(plexctl_session_status_server(NULL) == NULL && plexctl_session_status_credential_source(NULL) == NULL);
+  CHECK(plexctl_session_status_profile(NULL) == NULL && plexctl_session_status_state(NULL) == NULL);
+  CHECK(plexctl_session_status_principal(NULL) == NULL && plexctl_session_status_token(NULL) == NULL);
+  CHECK(plexctl_session_status_rejection(NULL) == NULL && plexctl_session_status_text(NULL) == NULL);
+  CHECK(plexctl_session_status_json(NULL) == NULL);
 
   /* Every _free accepts NULL. */
   plexctl_client_free(NULL);
@@ -174,6 +231,10 @@ static void test_nulls_and_frees(void) {
   plexctl_rotation_trigger_free(NULL);
   plexctl_rotation_preview_free(NULL);
   plexctl_logout_outcome_free(NULL);
+  plexctl_device_authorization_free(NULL);
+  plexctl_login_outcome_free(NULL);
+  plexctl_principal_free(NULL);
+  plexctl_session_status_free(NULL);
   plexctl_client_free(c);
 }
 
@@ -462,6 +523,275 @@ static void test_session(void) {
   plexctl_client_free(admin);
 }
 
+/* What the login callbacks see and do: the code shown, and what the "browser" does with it. */
+struct login_ctx {
+  const char *action; /* "device/approve", "device/deny", or NULL: nobody answers */
+  int cancel_after;   /* the cancel check says stop on this call; 0: never */
+  int codes, checks;
+  char user_code[64];
+  char text[512];
+};
+
+static void on_code(const plexctl_device_authorization *auth, void *user_data) {
+  struct login_ctx *ctx = (struct login_ctx *)user_data;
+  ctx->codes++;
+  snprintf(ctx->user_code, sizeof ctx->user_code, "%s", plexctl_device_authorization_user_code(auth));
+  snprintf(ctx->text, sizeof ctx->text, "%s", plexctl_device_authorization_text(auth));
+  CHECK(strstr(plexctl_device_authorization_verification_uri(auth), "/device") != NULL);
+  CHECK(strstr(plexctl_device_authorization_verification_uri_complete(auth), ctx->user_code) != NULL);
+  CHECK(plexctl_device_authorization_expires_at(auth) != NULL);
+  if (ctx->action != NULL) {
+    char body[256];
+    snprintf(body, sizeof body, "{\"user_code\":\"%s\"}", ctx->user_code);
+    control("POST", ctx->action, body);
+  }
+}
+
+static bool cancelled(void *user_data) {
+  struct login_ctx *ctx = (struct login_ctx *)user_data;
+  ctx->checks++;
+  return ctx->cancel_after > 0 && ctx->checks >= ctx->cancel_after;
+}
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A client that logs in to the emulator and keeps its sessions in `config`. */
+static plexctl_client *login_client(const char *config) {
+  plexctl_client_builder *b = plexctl_client_builder_new();
+  plexctl_client *c = NULL;
+  CHECK(plexctl_client_builder_set_server(b, env("PLEXCTL_TEST_URL")) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_config_path(b, config) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_set_use_environment(b, false) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_client_builder_build(b, &c) == PLEXCTL_STATUS_OK);
+  return c;
+}
+
+/* The login config: login.yaml beside PLEXCTL_TEST_CONFIG. */
+static void login_config(char *path, size_t size) {
+  const char *config = env("PLEXCTL_TEST_CONFIG");
+  const char *slash = strrchr(config, '/');
+  snprintf(path, size, "%.*slogin.yaml", slash == NULL ? 0 : (int)(slash - config + 1), config);
+}
+
+static void test_login_status_rotate_logout(void) {
+  char config[1024];
+  login_config(config, sizeof config);
+  const char *domain = env("PLEXCTL_TEST_DOMAIN");
+  const char *url = env("PLEXCTL_TEST_URL");
+  control("PATCH", "config", "{\"device_poll_interval_seconds\":0}");
+  plexctl_client *c = login_client(config);
+  plexctl_login_outcome *out = NULL;
+  struct login_ctx ctx = {"device/approve", 0, 0, 0, "", ""};
+
+  CHECK(plexctl_login(c, domain, NULL, "github", "work", true, on_code, cancelled, &ctx, &out) == PLEXCTL_STATUS_OK);
+  CHECK(ctx.codes == 1 && ctx.checks >= 1);
+  CHECK(strstr(ctx.text, ctx.user_code) != NULL && strstr(ctx.text, "/device") != NULL);
+  CHECK(strcmp(plexctl_login_outcome_profile(out), "work") == 0);
+  CHECK(strcmp(plexctl_login_outcome_server(out), url) == 0);
+  CHECK(plexctl_login_outcome_token_id(out) != NULL && strlen(plexctl_login_outcome_token_id(out)) == 36);
+  CHECK(plexctl_login_outcome_expires_at(out) != NULL);
+  CHECK(strstr(plexctl_login_outcome_text(out), "Logged in to") != NULL);
+  char token_id[64];
+  snprintf(token_id, sizeof token_id, "%s", plexctl_login_outcome_token_id(out));
+  plexctl_login_outcome_free(out);
+  plexctl_client_free(c);
+
+  /* A client reading the file's default profile sees who it is and its token. */
+  c = config_client(config, NULL);
+  plexctl_session_status *st = NULL;
+  CHECK(plexctl_auth_status(c, &st) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_session_status_state(st), "authenticated") == 0);
+  /* The resolved server is the URL as parsed (with a trailing slash), unlike the login outcome's. */
+  CHECK(strncmp(plexctl_session_status_server(st), url, strlen(url)) == 0);
+  CHECK(strcmp(plexctl_session_status_credential_source(st), "profile") == 0);
+  CHECK(strcmp(plexctl_session_status_profile(st), "work") == 0);
+  CHECK(plexctl_session_status_rejection(st) == NULL);
+  const plexctl_principal *who = plexctl_session_status_principal(st);
+  CHECK(who != NULL && strcmp(plexctl_principal_principal_type(who), "user") == 0);
+  CHECK(strcmp(plexctl_principal_email(who), "admin@plexsphere.test") == 0);
+  CHECK(strcmp(plexctl_principal_domain_id(who), domain) == 0);
+  const plexctl_token_summary *tok = plexctl_session_status_token(st);
+  CHECK(tok != NULL && strcmp(plexctl_token_summary_id(tok), token_id) == 0);
+  CHECK(plexctl_token_summary_expires_at(tok) != NULL);
+  CHECK(strstr(plexctl_session_status_text(st), "logged in as user") != NULL);
+  CHECK(strstr(plexctl_session_status_json(st), "\"state\": \"authenticated\"") != NULL);
+  plexctl_session_status_free(st);
+
+  plexctl_principal *me = NULL;
+  CHECK(plexctl_whoami(c, &me) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_principal_principal_type(me), "user") == 0 && strlen(plexctl_principal_subject(me)) > 0);
+  CHECK(strcmp(plexctl_principal_email(me), "admin@plexsphere.test") == 0);
+  CHECK(plexctl_principal_amr_get(me, plexctl_principal_amr_len(me)) == NULL);
+  CHECK(strstr(plexctl_principal_text(me), "admin@plexsphere.test") != NULL);
+  plexctl_principal_free(me);
+
+  /* Rotate-session and logout act on the profile the login stored. */
+  plexctl_token *rotated = NULL;
+  CHECK(plexctl_rotate_session(c, &rotated) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_token_id(rotated), token_id) == 0 && plexctl_token_sunset_agrees(rotated));
+  plexctl_logout_outcome *lo = NULL;
+  CHECK(plexctl_logout(c, &lo) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_logout_outcome_profile(lo), "work") == 0 && plexctl_logout_outcome_revoked(lo));
+  plexctl_logout_outcome_free(lo);
+  plexctl_client_free(c);
+
+  /* The revoked token is a rejected status, and whoami's 401. */
+  const plexctl_secret *pt = plexctl_token_plaintext(rotated);
+  plexctl_client *revoked = client_with((const char *)plexctl_secret_expose(pt));
+  st = NULL;
+  CHECK(plexctl_auth_status(revoked, &st) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_session_status_state(st), "rejected") == 0);
+  CHECK(strcmp(plexctl_session_status_credential_source(st), "explicit") == 0);
+  CHECK(plexctl_session_status_rejection(st) != NULL && plexctl_session_status_principal(st) == NULL);
+  CHECK(plexctl_session_status_token(st) == NULL);
+  CHECK(strstr(plexctl_session_status_text(st), (const char *)plexctl_secret_expose(pt) + 9) == NULL);
+  CHECK(strstr(plexctl_session_status_json(st), (const char *)plexctl_secret_expose(pt) + 9) == NULL);
+  plexctl_session_status_free(st);
+  me = NULL;
+  CHECK(plexctl_whoami(revoked, &me) == PLEXCTL_STATUS_RUNTIME && me == NULL);
+  CHECK(plexctl_last_error_http_status() == 401);
+  plexctl_client_free(revoked);
+  plexctl_token_free(rotated);
+
+  /* No credentials is a status too. */
+  plexctl_client *anon = client_with(NULL);
+  st = NULL;
+  CHECK(plexctl_auth_status(anon, &st) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_session_status_state(st), "no_credentials") == 0);
+  CHECK(strcmp(plexctl_session_status_credential_source(st), "none") == 0);
+  CHECK(strncmp(plexctl_session_status_server(st), url, strlen(url)) == 0 && plexctl_session_status_profile(st) == NULL);
+  CHECK(plexctl_session_status_principal(st) == NULL && plexctl_session_status_token(st) == NULL);
+  CHECK(strstr(plexctl_session_status_text(st), "not logged in") != NULL);
+  plexctl_session_status_free(st);
+  CHECK(plexctl_whoami(anon, &me) == PLEXCTL_STATUS_CREDENTIALS);
+  plexctl_client_free(anon);
+}
+
+static void test_login_two_steps(void) {
+  char config[1024];
+  login_config(config, sizeof config);
+  const char *domain = env("PLEXCTL_TEST_DOMAIN");
+  char answer[512], identity[128] = "";
+  control_out("POST", "users", "{\"email\":\"c-mfa@plexsphere.test\",\"acr\":\"urn:plexsphere:mfa\",\"amr\":[\"pwd\",\"otp\"]}",
+              answer, sizeof answer);
+  const char *ref = strstr(answer, "\"identity_ref\":\"");
+  CHECK(ref != NULL);
+  if (ref != NULL) sscanf(ref + strlen("\"identity_ref\":\""), "%127[^\"]", identity);
+
+  plexctl_client *c = login_client(config);
+  plexctl_device_authorization *auth = NULL;
+  plexctl_login_outcome *out = NULL;
+  CHECK(plexctl_start_device_login(c, "00000000-0000-0000-0000-000000000000", NULL, NULL, &auth) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, domain, domain, "github", &auth) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_start_device_login(c, domain, NULL, "gitlab", &auth) == PLEXCTL_STATUS_RUNTIME && auth == NULL);
+  CHECK(plexctl_last_error_http_status() == 404);
+  CHECK(plexctl_start_device_login(c, domain, NULL, NULL, &auth) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_device_authorization_expires_in(auth) == 600 && plexctl_device_authorization_interval(auth) == 0);
+  CHECK(strlen(plexctl_device_authorization_user_code(auth)) == 9);
+  CHECK(plexctl_complete_device_login(c, auth, NULL, false, NULL, NULL, &out) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_complete_device_login(c, auth, "", false, NULL, NULL, &out) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_complete_device_login(c, auth, "mfa", false, NULL, NULL, NULL) == PLEXCTL_STATUS_USAGE);
+
+  char body[256];
+  snprintf(body, sizeof body, "{\"user_code\":\"%s\",\"identity_ref\":\"%s\"}", plexctl_device_authorization_user_code(auth),
+           identity);
+  control("POST", "device/approve", body);
+  struct login_ctx ctx = {NULL, 0, 0, 0, "", ""};
+  CHECK(plexctl_complete_device_login(c, auth, "mfa", false, cancelled, &ctx, &out) == PLEXCTL_STATUS_OK);
+  CHECK(ctx.checks >= 1 && strcmp(plexctl_login_outcome_profile(out), "mfa") == 0);
+  plexctl_login_outcome_free(out);
+  /* A device code is exchanged once. */
+  out = NULL;
+  CHECK(plexctl_complete_device_login(c, auth, "again", false, NULL, NULL, &out) == PLEXCTL_STATUS_RUNTIME && out == NULL);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_API && strcmp(plexctl_last_error_code(), "invalid_grant") == 0);
+  plexctl_device_authorization_free(auth);
+  plexctl_client_free(c);
+
+  /* The session is the approving user's: whoami shows their authentication methods. */
+  c = config_client(config, "mfa");
+  plexctl_principal *me = NULL;
+  CHECK(plexctl_whoami(c, &me) == PLEXCTL_STATUS_OK);
+  CHECK(strcmp(plexctl_principal_email(me), "c-mfa@plexsphere.test") == 0);
+  CHECK(strcmp(plexctl_principal_acr(me), "urn:plexsphere:mfa") == 0);
+  CHECK(plexctl_principal_amr_len(me) == 2);
+  CHECK(strcmp(plexctl_principal_amr_get(me, 0), "pwd") == 0 && strcmp(plexctl_principal_amr_get(me, 1), "otp") == 0);
+  CHECK(plexctl_principal_amr_get(me, 2) == NULL);
+  CHECK(strstr(identity, plexctl_principal_subject(me)) != NULL);
+  plexctl_principal_free(me);
+  plexctl_logout_outcome *lo = NULL;
+  CHECK(plexctl_logout(c, &lo) == PLEXCTL_STATUS_OK && plexctl_logout_outcome_revoked(lo));
+  plexctl_logout_outcome_free(lo);
+  plexctl_client_free(c);
+}
+
+static void test_login_denied_cancelled_expired(void) {
+  char config[1024];
+  login_config(config, sizeof config);
+  const char *domain = env("PLEXCTL_TEST_DOMAIN");
+  plexctl_client *c = login_client(config);
+  plexctl_login_outcome *out = NULL;
+
+  struct login_ctx deny = {"device/deny", 0, 0, 0, "", ""};
+  CHECK(plexctl_login(c, domain, NULL, NULL, "denied", false, on_code, NULL, &deny, &out) == PLEXCTL_STATUS_DENIED);
+  CHECK(out == NULL && deny.codes == 1);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_ACCESS_DENIED);
+  CHECK(plexctl_last_error_status() == PLEXCTL_STATUS_DENIED);
+  CHECK(strcmp(plexctl_error_kind_name(plexctl_last_error_kind()), "access_denied") == 0);
+
+  /* The cancel check stops a wait at once, not at the next poll: the server asks for 5 s. */
+  control("PATCH", "config", "{\"device_poll_interval_seconds\":5}");
+  struct login_ctx stop = {NULL, 3, 0, 0, "", ""};
+  double started = now_seconds();
+  CHECK(plexctl_login(c, domain, NULL, NULL, "cancelled", false, on_code, cancelled, &stop, &out) == PLEXCTL_STATUS_RUNTIME);
+  CHECK(now_seconds() - started < 2.0);
+  CHECK(out == NULL && stop.codes == 1 && stop.checks == 3);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_CANCELLED);
+  CHECK(strstr(plexctl_last_error_message(), "cancelled") != NULL);
+  control("PATCH", "config", "{\"device_poll_interval_seconds\":0}");
+
+  /* A code nobody approves expires. */
+  control("PATCH", "config", "{\"device_code_ttl_seconds\":1}");
+  struct login_ctx nobody = {NULL, 0, 0, 0, "", ""};
+  CHECK(plexctl_login(c, domain, NULL, NULL, "expired", false, on_code, NULL, &nobody, &out) == PLEXCTL_STATUS_RUNTIME);
+  CHECK(out == NULL && plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_LOGIN_EXPIRED);
+  control("PATCH", "config", "{\"device_code_ttl_seconds\":600}");
+  plexctl_client_free(c);
+}
+
+static void test_login_not_saved(void) {
+  char config[1024], lock[1100];
+  login_config(config, sizeof config);
+  snprintf(lock, sizeof lock, "%s.lock", config);
+  plexctl_client *c = login_client(config);
+  plexctl_login_outcome *out = NULL;
+  /* The write cannot take its lock: the approved session must still reach the caller. */
+  unlink(lock);
+  CHECK(mkdir(lock, 0700) == 0);
+  struct login_ctx ctx = {"device/approve", 0, 0, 0, "", ""};
+  CHECK(plexctl_login(c, env("PLEXCTL_TEST_DOMAIN"), NULL, NULL, "lost", false, on_code, NULL, &ctx, &out) ==
+        PLEXCTL_STATUS_RUNTIME);
+  CHECK(out == NULL && plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_SESSION_NOT_SAVED);
+  const plexctl_secret *token = plexctl_last_error_plaintext();
+  CHECK(token != NULL && strncmp((const char *)plexctl_secret_expose(token), "psk_", 4) == 0);
+  char plaintext[128] = "";
+  if (token != NULL) snprintf(plaintext, sizeof plaintext, "%s", (const char *)plexctl_secret_expose(token));
+  CHECK(strstr(plexctl_last_error_message(), plaintext + 9) == NULL);
+  CHECK(rmdir(lock) == 0);
+  /* The recovered session works; the next fallible call wipes the library's copy. */
+  plexctl_client *saved = client_with(plaintext);
+  plexctl_principal *me = NULL;
+  CHECK(plexctl_whoami(saved, &me) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_last_error_plaintext() == NULL);
+  plexctl_principal_free(me);
+  plexctl_client_free(saved);
+  memset(plaintext, 0, sizeof plaintext);
+  plexctl_client_free(c);
+}
+
 static void *list_in_thread(void *arg) {
   const plexctl_client *c = (const plexctl_client *)arg;
   for (int i = 0; i < 5; i++) {
@@ -491,6 +821,10 @@ int main(void) {
   test_grants();
   test_keys();
   test_session();
+  test_login_status_rotate_logout();
+  test_login_two_steps();
+  test_login_denied_cancelled_expired();
+  test_login_not_saved();
   test_threads();
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;
