@@ -405,6 +405,12 @@ impl Client {
         if target.profile.trim().is_empty() {
             return Err(Error::usage("profile", "required"));
         }
+        // A caller that has already given up (a cancelled Go context, say) starts nothing.
+        if cancelled() {
+            return Err(Error::Login {
+                end: LoginEnd::Cancelled,
+            });
+        }
         let auth = self.start_device_login(req)?;
         on_code(&auth);
         self.complete_device_login(&auth, target, cancelled)

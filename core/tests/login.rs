@@ -357,3 +357,20 @@ fn an_empty_profile_is_refused_before_a_code_is_shown() {
     assert_eq!(e.exit_code(), 2, "{e}");
     assert!(!shown && server.seen().is_empty());
 }
+
+#[test]
+fn a_caller_who_already_gave_up_starts_nothing() {
+    let server = Hostile::start(|_| vec![device_code_answer(600, 1)]);
+    let dir = tempfile::tempdir().unwrap();
+    let c = client_for(&server, &dir.path().join("c.yaml"));
+    let e = c
+        .login(
+            &DeviceLoginRequest::parse(DOMAIN, None, None).unwrap(),
+            &LoginTarget::new("p", false),
+            &mut |_| panic!("no code is shown"),
+            &|| true,
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    assert!(server.seen().is_empty());
+}

@@ -55,7 +55,7 @@ func TestErrorKindNames(t *testing.T) {
 			t.Errorf("kind %d: String() = %q, want %q", uint32(k.kind), got, k.name)
 		}
 		if uint32(k.kind) != uint32(i+1) {
-			t.Errorf("%s = %d, want %d (the header numbers kinds 1..17)", k.name, uint32(k.kind), i+1)
+			t.Errorf("%s = %d, want %d (the header numbers kinds 1..20)", k.name, uint32(k.kind), i+1)
 		}
 	}
 	for _, k := range []ErrorKind{0, ErrorKindCancelled + 1} {
