@@ -151,17 +151,59 @@ PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issu
 
 step "Go door (ffi/go): gofmt, vet and test -race"
 command -v go >/dev/null || { echo "ffi: go (>= 1.24) is required for the Go door" >&2; exit 1; }
-# The package links -lplexctl and includes plexctl.h; where they are comes from the environment
-# (the library cargo built above; rpath so the test binary finds the shared library). The tests
-# use the emulator and the PLEXCTL_TEST_* variables exported above.
+# The package finds libplexctl through pkg-config: the copy installed into $PREFIX above (rpath so
+# the binaries find the shared library), never a path into target/. The tests use the emulator and
+# the PLEXCTL_TEST_* variables exported above.
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib" GOFLAGS=-mod=mod GOPROXY=off
 (
   cd ffi/go
-  export CGO_CFLAGS="-O2 -g -I$ROOT/include" CGO_LDFLAGS="-L$LIB -Wl,-rpath,$LIB"
   unformatted=$(gofmt -l .)
   [ -z "$unformatted" ] || { echo "gofmt -l: $unformatted" >&2; exit 1; }
   go vet ./...
   go test -race -count=1 ./...
 )
+
+step "Go: a consumer module outside the repository, against the installed library"
+CONSUMER=$(mktemp -d)
+trap 'kill $EMU_PID 2>/dev/null || true; rm -rf "$CONSUMER"' EXIT
+cat >"$CONSUMER/go.mod" <<GOMOD
+module example.invalid/consumer
+
+go 1.24
+
+require example.invalid/libplexctl/ffi/go v0.0.0
+
+replace example.invalid/libplexctl/ffi/go => $ROOT/ffi/go
+GOMOD
+cat >"$CONSUMER/main.go" <<'GOMAIN'
+package main
+
+import (
+	"fmt"
+	"os"
+
+	plexctl "example.invalid/libplexctl/ffi/go"
+)
+
+func main() {
+	c, err := plexctl.New(plexctl.Options{Server: os.Getenv("PLEXCTL_TEST_URL"), Token: []byte(os.Getenv("PLEXCTL_TEST_TOKEN")), NoEnvironment: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(err.(*plexctl.Error).ExitCode)
+	}
+	defer c.Close()
+	tokens, err := c.ListTokens()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(err.(*plexctl.Error).ExitCode)
+	}
+	fmt.Printf("libplexctl %s: %d tokens\n", plexctl.Version(), len(tokens))
+}
+GOMAIN
+VERSION=$(sed -n 's/^#define PLEXCTL_VERSION_STRING "\(.*\)"$/\1/p' include/plexctl.h)
+(cd "$CONSUMER" && go build -o consumer . && ./consumer | grep -q "^libplexctl $VERSION: [0-9]* tokens$")
+ldd "$CONSUMER/consumer" | grep -q "$PREFIX/lib/libplexctl.so" || { echo "the consumer does not use the installed library" >&2; exit 1; }
+echo "the outside consumer built and ran against $PREFIX"
 
 echo
 echo "ffi: all checks passed"

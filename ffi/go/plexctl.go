@@ -15,14 +15,15 @@
 //
 // # Building
 //
-// The package links -lplexctl and includes plexctl.h. Inside this repository the header is found
-// relative to the package; the library's location comes from the environment, e.g. after
-// `cargo build -p plexctl-ffi`:
+// The package finds libplexctl and plexctl.h through pkg-config (`#cgo pkg-config: plexctl`), as
+// any installed C library: install it (scripts/install-ffi.sh PREFIX installs the release build, the
+// header and plexctl.pc) and, for a prefix pkg-config does not search, point PKG_CONFIG_PATH at it:
 //
-//	CGO_LDFLAGS="-L$TARGET/debug -Wl,-rpath,$TARGET/debug" go test ./...
+//	scripts/install-ffi.sh /opt/plexctl
+//	PKG_CONFIG_PATH=/opt/plexctl/lib/pkgconfig CGO_LDFLAGS=-Wl,-rpath,/opt/plexctl/lib go build
 //
-// (tests/ffi.sh does exactly this). Outside the repository set CGO_CFLAGS=-I<dir of plexctl.h>
-// as well, or install the library with scripts/install-ffi.sh.
+// A build tree works the same way: install the debug build into a prefix under target/ (tests/ffi.sh
+// does exactly this: scripts/install-ffi.sh target/c/prefix debug). Nothing points into target/.
 //
 // # Errors
 //
@@ -51,8 +52,7 @@
 package plexctl
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -lplexctl
+#cgo pkg-config: plexctl
 #include <stdlib.h>
 #include "plexctl.h"
 
