@@ -101,3 +101,58 @@ fn a_denied_login_is_exit_4_and_a_used_code_is_refused() {
     assert_eq!((e.kind(), e.exit_code()), (ErrorKind::Api, 1), "{e}");
     assert_eq!(e.problem().unwrap().code.as_deref(), Some("invalid_grant"));
 }
+
+#[test]
+fn status_names_every_credential_source_and_an_expired_token() {
+    let emu = emulator();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A token file.
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{}\n", emu.admin_token())).unwrap();
+    let s = Client::builder()
+        .server(emu.url())
+        .token_file(&file)
+        .use_environment(false)
+        .build()
+        .unwrap()
+        .status()
+        .unwrap();
+    assert_eq!(
+        (s.state, s.credential_source.as_str()),
+        (AuthState::Authenticated, "token_file")
+    );
+
+    // PLEXSPHERE_TOKEN, in a process of its own (no test changes this process's environment).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plexctl-config-child"))
+        .env_clear()
+        .env("PLEXCTL_TEST_CHILD", "status")
+        .env("PLEXSPHERE_URL", emu.url())
+        .env("PLEXSPHERE_TOKEN", emu.admin_token())
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(line.contains("authenticated environment"), "{line}");
+
+    // An expired token is a state, not an error.
+    let admin = Client::builder()
+        .server(emu.url())
+        .token(plexctl_core::Secret::from(emu.admin_token()))
+        .use_environment(false)
+        .build()
+        .unwrap();
+    let req =
+        plexctl_core::IssueTokenRequest::parse(&emu.admin_identity(), "dev", Some("1m")).unwrap();
+    let short = admin.issue_token(&req).unwrap();
+    emu.advance_clock(Duration::from_secs(120));
+    let s = Client::builder()
+        .server(emu.url())
+        .token(short.plaintext)
+        .use_environment(false)
+        .build()
+        .unwrap()
+        .status()
+        .unwrap();
+    assert_eq!(s.state, AuthState::Rejected, "{}", s.text());
+    assert_eq!(s.rejection.as_deref(), Some("token_expired"));
+}

@@ -49,6 +49,11 @@ fn main() {
                 .and_then(|c| c.list_tokens())
                 .map(|l| format!("{} tokens", l.len()))
         }
+        // `plexctl auth status` from the environment: the state and where the token came from.
+        "status" => Client::builder()
+            .build()
+            .and_then(|c| c.status())
+            .map(|s| format!("{} {}", s.state.as_str(), s.credential_source)),
         // Everything from the environment, as a CLI would run.
         "logout" => Client::builder()
             .build()
