@@ -25,8 +25,8 @@ pub(crate) enum CaBundle {
     File(PathBuf),
 }
 
-/// Which proxy HTTPS requests go through.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which proxy HTTPS requests go through. No `Debug`: the URL may carry the proxy's credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum ProxySetting {
     /// `HTTPS_PROXY` / `https_proxy`, minus `NO_PROXY` / `no_proxy`, read at build time.
     Environment,

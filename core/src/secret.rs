@@ -127,7 +127,7 @@ impl serde::Serialize for Secret {
 }
 
 /// Replaces every secret of the request, and anything psk-shaped, with a redaction.
-pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
+fn redact(text: &str, secrets: &[&Secret]) -> String {
     let mut out = text.to_owned();
     for s in secrets {
         if s.len() >= 4 && out.contains(s.expose_secret()) {
