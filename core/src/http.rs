@@ -60,6 +60,36 @@ pub(crate) struct Transport {
     retries: u32,
 }
 
+/// Makes sure rustls has a process-default crypto provider before reqwest builds its TLS config
+/// (reqwest is built with `rustls-no-provider`, so the crate features choose): a provider the
+/// program installed stands; otherwise the first client installs the feature's provider —
+/// aws-lc-rs (the default feature), or ring when only the `ring` feature is on.
+///
+/// # Errors
+/// [`Error::Setup`] when neither feature is on and the program installed no provider.
+fn install_crypto_provider() -> Result<()> {
+    use rustls::crypto::CryptoProvider;
+    if CryptoProvider::get_default().is_some() {
+        return Ok(());
+    }
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = Some(rustls::crypto::aws_lc_rs::default_provider());
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    let provider = Some(rustls::crypto::ring::default_provider());
+    #[cfg(not(any(feature = "aws-lc-rs", feature = "ring")))]
+    let provider: Option<CryptoProvider> = None;
+    let Some(provider) = provider else {
+        return Err(Error::Setup(
+            "no TLS crypto provider: enable plexctl-core's `aws-lc-rs` or `ring` feature, or \
+             install a rustls CryptoProvider as the process default"
+                .into(),
+        ));
+    };
+    // Another thread may have installed one in the meantime; theirs stands.
+    let _ = provider.install_default();
+    Ok(())
+}
+
 /// The private runtime that drives the async client, created with the client. It is a
 /// current-thread runtime: the calling thread drives the I/O while it waits, and any number of
 /// threads may call at once (one drives, the others take over when it is done). Nothing runs
@@ -215,6 +245,7 @@ impl Transport {
     /// Builds the HTTP client: no redirects, no proxies from the environment, the timeouts, and
     /// the extra CA certificates.
     pub fn new(settings: &TransportSettings) -> Result<Transport> {
+        install_crypto_provider()?;
         let mut b = reqwest::Client::builder()
             // A bearer token must never follow a redirect to another origin.
             .redirect(reqwest::redirect::Policy::none())

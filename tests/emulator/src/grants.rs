@@ -16,10 +16,28 @@ use crate::state::{AssertionSpec, Hash, ServiceRow, Shared, St};
 /// The `expires_in` of the `grant_huge_expires_in` fault: about 31,700 years.
 pub(crate) const HUGE_EXPIRES_IN: u64 = 1_000_000_000_000;
 
-const SIGNING_KEY: &str = include_str!("../keys/signing.pem");
-const VERIFYING_KEY: &str = include_str!("../keys/signing.pub.pem");
-/// A second key, unknown to the verifier, for forged assertions.
-const FORGER_KEY: &str = include_str!("../keys/forger.pem");
+/// An Ed25519 key pair made for this process: no private key is committed or shipped anywhere.
+struct TestKey {
+    private_pem: String,
+    public_pem: String,
+}
+
+impl TestKey {
+    fn generate() -> TestKey {
+        let pair =
+            rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("Ed25519 key generation");
+        TestKey {
+            private_pem: pair.serialize_pem(),
+            public_pem: pair.public_key_pem(),
+        }
+    }
+}
+
+/// The key the verifier trusts, and a second one, unknown to it, for forged assertions.
+fn keys() -> &'static (TestKey, TestKey) {
+    static KEYS: std::sync::OnceLock<(TestKey, TestKey)> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| (TestKey::generate(), TestKey::generate()))
+}
 pub(crate) fn sign_assertion(shared: &Shared, spec: &AssertionSpec) -> String {
     let aud = spec
         .aud
@@ -33,7 +51,12 @@ pub(crate) fn sign_assertion(shared: &Shared, spec: &AssertionSpec) -> String {
         "iat": now,
         "exp": now + spec.expires_in,
     });
-    let pem = if spec.forged { FORGER_KEY } else { SIGNING_KEY };
+    let (signing, forger) = keys();
+    let pem = if spec.forged {
+        &forger.private_pem
+    } else {
+        &signing.private_pem
+    };
     let key = EncodingKey::from_ed_pem(pem.as_bytes()).expect("the test key parses");
     jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &key).expect("JWT signs")
 }
@@ -143,7 +166,8 @@ pub(crate) async fn service_token(
         validation.leeway = 0;
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "aud", "sub"]);
-        let key = DecodingKey::from_ed_pem(VERIFYING_KEY.as_bytes()).expect("the test key parses");
+        let key =
+            DecodingKey::from_ed_pem(keys().0.public_pem.as_bytes()).expect("the test key parses");
         let claims = match jsonwebtoken::decode::<AssertionClaims>(&assertion, &key, &validation) {
             Ok(data) => data.claims,
             Err(_) => {
