@@ -50,7 +50,9 @@ for line in text.splitlines():
         joined = " ".join(decl)
         decl = []
         if joined not in ('extern "C" {', "}"):
-            out.append(joined)
+            # An enum's members one per line, so a diff names the value that changed.
+            split = re.sub(r"(\{|,) ?(?=[A-Z0-9_]+ = )", "\\1\n  ", joined)
+            out.extend(line.rstrip() for line in split.split("\n"))
 out.extend(decl)
 print("\n".join(out))
 PY

@@ -2,10 +2,13 @@
 # The C ABI end to end: builds libplexctl, checks the committed header is fresh, then builds and
 # runs (against the emulator binary) the C tests under valgrind memcheck (plain --leak-check=full,
 # with the one documented suppression of docs/plexctl.supp), the memory scan of a C process
-# (tests/c/memscan.c: no secret left in freed memory), the C examples with -Wall -Wextra -Werror
-# -pedantic, the header as C++, a pkg-config install, and the Go door (ffi/go) with gofmt, go vet
-# and go test -race (its memory scan included). Installs valgrind, curl and pkg-config when missing; needs
-# Go >= 1.24. Honours CARGO_TARGET_DIR (the library is found where cargo put it).
+# (tests/c/memscan.c: no secret left in freed memory), the header as C++; installs the library with
+# cargo-c (`cargo cinstall`: SONAME, versioned names, --prefix/--libdir/--destdir, header, plexctl.pc)
+# and checks its ABI against ffi/abi/ (tests/abi.sh); builds the C examples (-Wall -Wextra -Werror
+# -pedantic) against the installed copy only and runs them; and the Go door (ffi/go) with gofmt, go
+# vet and go test -race (its memory scan included) and an outside consumer module, both through
+# pkg-config. Installs valgrind, curl, pkg-config and cargo-c when missing; needs Go >= 1.24.
+# Honours CARGO_TARGET_DIR (the library is found where cargo put it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,7 +52,8 @@ ctl PUT "nodes/$PLEXCTL_TEST_DENIED_NODE/deny" '{"denied":true}' >/dev/null
 export PLEXCTL_TEST_CLIENT_SECRET=c-client-secret-value
 ctl POST service-identities "{\"kind\":\"client_credentials\",\"client_id\":\"svc-c\",\"client_secret\":\"$PLEXCTL_TEST_CLIENT_SECRET\"}" >/dev/null
 
-CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -I"$ROOT/include")
+CWARN=(-std=c99 -Wall -Wextra -Werror -pedantic)
+CFLAGS=("${CWARN[@]}" -I"$ROOT/include")
 
 step "C tests under valgrind"
 cc "${CFLAGS[@]}" -g tests/c/test_plexctl.c "$LIB/libplexctl.a" $NATIVE_LIBS -o "$OUT/test_plexctl"
@@ -96,10 +100,33 @@ c++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" tests/c/header_cxx.cpp "$
   -o "$OUT/header_cxx"
 "$OUT/header_cxx"
 
-step "C examples (linked against the shared library)"
+step "install with cargo-c (cargo cinstall), then the ABI check"
+scripts/install-cargo-c
+# A staged install, as a distribution package is made: prefix, libdir and destdir as given.
+STAGE=$OUT/stage
+rm -rf "$STAGE"
+cargo cinstall --locked -q --profile dev -p plexctl-ffi --prefix=/usr/local --libdir=/usr/local/lib64 \
+  --destdir="$STAGE" >/dev/null
+for f in include/plexctl.h lib64/libplexctl.a lib64/libplexctl.so lib64/libplexctl.so.0 lib64/pkgconfig/plexctl.pc; do
+  [ -e "$STAGE/usr/local/$f" ] || { echo "cargo cinstall --destdir: no $STAGE/usr/local/$f" >&2; exit 1; }
+done
+grep -qx 'prefix=/usr/local' "$STAGE/usr/local/lib64/pkgconfig/plexctl.pc"
+# The install the consumers below use: everything they compile and link comes from here.
+PREFIX=$OUT/prefix
+rm -rf "$PREFIX"
+cargo cinstall --locked -q --profile dev -p plexctl-ffi --prefix="$PREFIX" --libdir="$PREFIX/lib" >/dev/null
+echo "installed $(readlink "$PREFIX/lib/libplexctl.so") (SONAME $(readelf -d "$PREFIX/lib/libplexctl.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')) under $PREFIX"
+tests/abi.sh "$PREFIX"
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+
+step "C examples, built against the installed copy only (pkg-config)"
 for src in examples/c/*.c; do
   name=$(basename "$src" .c)
-  cc "${CFLAGS[@]}" "$src" -L"$LIB" -lplexctl -Wl,-rpath,"$LIB" -o "$OUT/$name"
+  # shellcheck disable=SC2046 # pkg-config prints words
+  cc "${CWARN[@]}" "$src" $(pkg-config --cflags --libs plexctl) -Wl,-rpath,"$PREFIX/lib" \
+    -o "$OUT/$name"
+  ldd "$OUT/$name" | grep -q "$PREFIX/lib/libplexctl.so.0" ||
+    { echo "$name does not load the installed libplexctl.so.0" >&2; exit 1; }
 done
 PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issue_token" "$PLEXCTL_TEST_IDENTITY" >"$OUT/issue_token.out"
 grep -q '^# WARNING: this is the only time this plaintext will be displayed$' "$OUT/issue_token.out"
@@ -141,20 +168,12 @@ rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -q 'cancelled' "$OUT/login.err" || { echo "login after Ctrl-C exited $rc, want 1 (cancelled)" >&2; exit 1; }
 
-step "pkg-config install"
-PREFIX=$OUT/prefix
-rm -rf "$PREFIX"
-scripts/install-ffi.sh "$PREFIX" debug >/dev/null
-PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig cc "${CFLAGS[@]}" examples/c/issue_token.c \
-  $(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --cflags --libs plexctl) -Wl,-rpath,"$PREFIX/lib" -o "$OUT/issue_token_pc"
-PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issue_token_pc" "$PLEXCTL_TEST_IDENTITY" >/dev/null
-
 step "Go door (ffi/go): gofmt, vet and test -race"
 command -v go >/dev/null || { echo "ffi: go (>= 1.24) is required for the Go door" >&2; exit 1; }
 # The package finds libplexctl through pkg-config: the copy installed into $PREFIX above (rpath so
 # the binaries find the shared library), never a path into target/. The tests use the emulator and
 # the PLEXCTL_TEST_* variables exported above.
-export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib" GOFLAGS=-mod=mod GOPROXY=off
+export CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib" GOFLAGS=-mod=mod GOPROXY=off
 (
   cd ffi/go
   unformatted=$(gofmt -l .)
