@@ -314,6 +314,23 @@ plexctl_status plexctl_client_builder_set_allow_insecure_http(plexctl_client_bui
 // PLEXCTL_STATUS_CREDENTIALS before sending anything.
 plexctl_status plexctl_client_builder_build(plexctl_client_builder *builder, plexctl_client **out);
 
+// A handle on the same client into `*out` whose calls each have `timeout_ms` milliseconds as
+// their one deadline (connecting, TLS, sending, the headers, the whole body and any retries), in
+// place of `client`'s timeout. Everything else is shared: the connection pool, the credentials
+// and every other setting. Deriving is cheap, so a caller with a per-call deadline derives one
+// handle per call. Free it with plexctl_client_free; the two handles may be freed in either
+// order. A timeout of 0 is taken as plexctl_client_builder_set_timeout_ms takes it: every call
+// times out at once. Thread-safe.
+//
+// Errors: PLEXCTL_STATUS_USAGE for a NULL argument.
+plexctl_status plexctl_client_with_timeout(const plexctl_client *client,
+                                           uint64_t timeout_ms,
+                                           plexctl_client **out);
+
+// The deadline of one call on `client`, in milliseconds: the builder's timeout (30000 by
+// default), or the one given to plexctl_client_with_timeout. 0 for NULL.
+uint64_t plexctl_client_timeout_ms(const plexctl_client *client);
+
 // Frees a client. NULL is a no-op. No other thread may be using it.
 void plexctl_client_free(plexctl_client *client);
 
@@ -379,10 +396,22 @@ plexctl_status plexctl_token_source_new(const plexctl_client *client,
 plexctl_status plexctl_token_source_token(const plexctl_token_source *source,
                                           plexctl_secret **out);
 
+// A handle on the same token source into `*out` (the same cached token, one mint at a time
+// across both) whose mints each have `timeout_ms` milliseconds as their deadline, in place of
+// the timeout of the client the source was made from (see plexctl_client_with_timeout). A caller
+// with a per-call deadline derives one per call. Free it with plexctl_token_source_free; the
+// handles may be freed in either order, the cached token is wiped with the last. Thread-safe.
+//
+// Errors: PLEXCTL_STATUS_USAGE for a NULL argument.
+plexctl_status plexctl_token_source_with_timeout(const plexctl_token_source *source,
+                                                 uint64_t timeout_ms,
+                                                 plexctl_token_source **out);
+
 // Forgets the cached token so the next plexctl_token_source_token mints (e.g. after a 401).
 plexctl_status plexctl_token_source_invalidate(const plexctl_token_source *source);
 
-// Frees a token source and wipes its cached token. NULL is a no-op.
+// Frees a token source; the cached token is wiped with the last handle sharing it (see
+// plexctl_token_source_with_timeout). NULL is a no-op.
 void plexctl_token_source_free(plexctl_token_source *source);
 
 // Triggers a mesh-key rotation for a Node (POST /v1/nodes/{id}/keys/rotate) into `*out` (free

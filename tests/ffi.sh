@@ -198,8 +198,10 @@ cat >"$CONSUMER/main.go" <<'GOMAIN'
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
 
 	plexctl "example.invalid/libplexctl/ffi/go"
 )
@@ -211,7 +213,9 @@ func main() {
 		os.Exit(err.(*plexctl.Error).ExitCode)
 	}
 	defer c.Close()
-	tokens, err := c.ListTokens()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tokens, err := c.ListTokens(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(err.(*plexctl.Error).ExitCode)

@@ -212,8 +212,10 @@ impl ClientBuilder {
         if !self.credentials.use_environment && transport.proxy == ProxySetting::Environment {
             transport.proxy = ProxySetting::Off;
         }
+        let timeout = transport.timeout;
         let transport = Transport::new(&transport)?;
         Ok(Client {
+            timeout,
             inner: Arc::new(Inner {
                 transport,
                 server,
@@ -275,6 +277,8 @@ fn is_loopback(url: &Url) -> bool {
 ///
 /// Cheap to clone (an `Arc` inside) and `Send + Sync`: one client serves every thread, and all of
 /// them share one connection pool, so sequential calls reuse one keep-alive connection.
+/// [`with_timeout`](Self::with_timeout) derives a handle on the same pool with a deadline of its
+/// own.
 ///
 /// ```
 /// use plexctl_core::{Client, EnvPrefix, IdentityRef, IssueTokenRequest, Secret};
@@ -289,6 +293,8 @@ fn is_loopback(url: &Url) -> bool {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// The deadline of one call on this handle; everything else is shared through `inner`.
+    timeout: Duration,
 }
 
 struct Inner {
@@ -306,6 +312,7 @@ impl fmt::Debug for Client {
             .field("server", &self.inner.server.as_ref().map(Url::as_str))
             .field("token", &self.inner.token)
             .field("credential_source", &self.inner.source)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -314,6 +321,40 @@ impl Client {
     /// Starts a [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
+    }
+
+    /// A handle on the same client whose calls each have `timeout` as their one deadline
+    /// (connecting, TLS, sending, the headers, the whole body and any retries), in place of the
+    /// timeout this client was built or derived with.
+    ///
+    /// Everything else is shared, not copied: the connection pool (a call on either handle
+    /// reuses a connection the other left open), the I/O runtime, the resolved credentials and
+    /// every other setting. Deriving is cheap (an `Arc` clone), so a caller with a per-call
+    /// deadline (a Go `context.Context`, say) derives one handle per call. A zero timeout is taken
+    /// as [`ClientBuilder::timeout`] takes it: every call times out at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use plexctl_core::{Client, Secret};
+    /// # let emu = plexctl_emulator::Emulator::start(plexctl_emulator::Config::fast()).unwrap();
+    /// # let (server, token) = (emu.url(), emu.admin_token().to_owned());
+    /// let client = Client::builder().server(server).token(Secret::from(token)).build()?;
+    /// let quick = client.with_timeout(Duration::from_millis(500));
+    /// assert_eq!(quick.timeout(), Duration::from_millis(500));
+    /// quick.list_tokens()?; // within 500 ms, on client's connection pool
+    /// # Ok::<(), plexctl_core::Error>(())
+    /// ```
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            timeout,
+        }
+    }
+
+    /// The deadline of one call on this handle: the builder's [`timeout`](ClientBuilder::timeout),
+    /// or the one given to [`with_timeout`](Self::with_timeout).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The resolved server URL, if any.
@@ -384,7 +425,7 @@ impl Client {
         let mut secrets = req.secrets.clone();
         secrets.extend(token);
         let operation = req.operation;
-        let resp = self.inner.transport.send(base, token, req)?;
+        let resp = self.inner.transport.send(base, token, req, self.timeout)?;
         Ok(Exchange {
             operation,
             resp,

@@ -317,16 +317,18 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(10);
 /// long-running program calls [`token`](Self::token) and never sees an expired one.
 ///
 /// `Clone` shares the token; `Send + Sync`: many threads may call `token()` at once, and only one
-/// of them mints while the others wait for its result. The refresh happens `margin` before expiry
+/// of them mints while the others wait for its result. [`with_timeout`](Self::with_timeout)
+/// derives a handle on the same cache whose mints have a deadline of their own. The refresh happens `margin` before expiry
 /// (default 10 s, at most half the token's lifetime). If a refresh fails while the current token
 /// has not yet expired, the current token is returned and the next call tries again.
 #[derive(Clone)]
 pub struct ServiceTokenSource {
     inner: Arc<SourceInner>,
+    /// The client this handle mints with; derived handles differ only in its timeout.
+    client: Client,
 }
 
 struct SourceInner {
-    client: Client,
     request: ServiceTokenRequest,
     margin: Duration,
     /// The current token; held only to read or replace it, never across a network call.
@@ -380,8 +382,8 @@ impl ServiceTokenSource {
     ) -> Result<Self> {
         request.validate()?;
         Ok(ServiceTokenSource {
+            client,
             inner: Arc::new(SourceInner {
-                client,
                 request,
                 margin,
                 cached: Mutex::new(None),
@@ -395,7 +397,8 @@ impl ServiceTokenSource {
     ///
     /// One thread mints at a time, and no lock is held across its network call: while it runs,
     /// other threads get the current token if it has not expired, and otherwise wait for that
-    /// call (bounded by the client's timeout) instead of sending their own.
+    /// call (bounded by the minting handle's timeout, which may be longer than the waiter's)
+    /// instead of sending their own.
     ///
     /// # Errors
     /// The errors of [`Client::mint_service_token`] when a mint is needed, fails, and no unexpired
@@ -420,7 +423,7 @@ impl ServiceTokenSource {
             return Ok(token);
         }
         let sent = Instant::now();
-        match self.inner.client.mint_service_token(&self.inner.request) {
+        match self.client.mint_service_token(&self.inner.request) {
             Ok(minted) => {
                 let lifetime = Duration::from_secs(minted.expires_in);
                 // mint_service_token refused a lifetime the clock cannot hold.
@@ -435,6 +438,17 @@ impl ServiceTokenSource {
                 Ok(token)
             }
             Err(e) => self.cached(Need::Unexpired).ok_or(e),
+        }
+    }
+
+    /// A handle on the same source (the same cached token, the same one-minter-at-a-time rule)
+    /// whose mints run on [`Client::with_timeout`]`(timeout)` of its client: the connection pool
+    /// is shared, only the deadline of the mint differs. A caller with a per-call deadline derives
+    /// one per call; the cached token lives until the last handle is dropped.
+    pub fn with_timeout(&self, timeout: Duration) -> ServiceTokenSource {
+        ServiceTokenSource {
+            inner: Arc::clone(&self.inner),
+            client: self.client.with_timeout(timeout),
         }
     }
 

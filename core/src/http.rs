@@ -55,7 +55,6 @@ pub(crate) struct TransportSettings {
 pub(crate) struct Transport {
     http: reqwest::Client,
     runtime: Runtime,
-    timeout: Duration,
     max_response_bytes: usize,
     retries: u32,
 }
@@ -280,23 +279,29 @@ impl Transport {
         Ok(Transport {
             http,
             runtime,
-            timeout: settings.timeout,
             max_response_bytes: settings.max_response_bytes,
             retries: settings.retries,
         })
     }
 
     /// Sends `req` to `base` with `token` as its bearer and reads the whole (capped) body,
-    /// whatever the status, all within the client's timeout, retrying where that is safe.
+    /// whatever the status, all within `timeout` (the calling client's), retrying where that is
+    /// safe.
     ///
     /// Retries (at most `retries` after the first attempt, each only if it can start before the
     /// deadline): a connection that could not be made, for any operation, since the request never
     /// left; and, for idempotent operations only, a connection that broke and a 429, 502, 503 or
     /// 504 answer. The wait is the server's `Retry-After` when it sent one, else exponential
     /// backoff with full jitter.
-    pub fn send(&self, base: &Url, token: Option<&Secret>, req: Request<'_>) -> Result<Response> {
+    pub fn send(
+        &self,
+        base: &Url,
+        token: Option<&Secret>,
+        req: Request<'_>,
+        timeout: Duration,
+    ) -> Result<Response> {
         let op = req.operation;
-        let deadline = Instant::now() + self.timeout;
+        let deadline = Instant::now() + timeout;
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
@@ -325,7 +330,7 @@ impl Transport {
                 }
                 let result = tokio::time::timeout_at(deadline.into(), self.exchange(op, builder))
                     .await
-                    .unwrap_or_else(|_| Err(timed_out(op, self.timeout)));
+                    .unwrap_or_else(|_| Err(timed_out(op, timeout)));
                 let Some(wait) = retry_wait(op, &result, attempt) else {
                     return result;
                 };

@@ -71,7 +71,8 @@
 //!
 //! - **One deadline per call** ([`ClientBuilder::timeout`], 30 s by default) covers connecting,
 //!   TLS, sending, the headers, the whole body and any retries: a server that drips its answer or
-//!   never finishes the headers cannot hold a call past it. (The client drives reqwest's async API
+//!   never finishes the headers cannot hold a call past it; [`Client::with_timeout`] derives a
+//!   handle on the same connection pool with a deadline of its own. (The client drives reqwest's async API
 //!   on a private current-thread runtime for this, which the calling thread drives while it
 //!   waits; it may be called from any number of threads at once, but not from inside an async
 //!   runtime's worker thread.)

@@ -293,3 +293,29 @@ fn token_source_keeps_an_unexpired_token_when_a_refresh_fails() {
     source.invalidate();
     source.token().unwrap();
 }
+
+#[test]
+fn a_derived_token_source_mints_within_its_own_timeout_and_shares_the_cache() {
+    use plexctl_core::ErrorKind;
+    let emu = emulator();
+    with_identities(&emu);
+    let req = ServiceTokenRequest::client_credentials("svc-deployer", Secret::from(SECRET));
+    let source = ServiceTokenSource::new(anonymous(&emu), req).unwrap();
+    let quick = source.with_timeout(Duration::from_millis(300));
+
+    emu.set_fault(Some(Fault::new(FaultKind::Latency { ms: 1500 })));
+    let started = std::time::Instant::now();
+    let e = quick.token().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(started.elapsed() < Duration::from_millis(1200));
+    // The source itself has the client's 30 s: it waits the answer out, and the derived handle
+    // then sees the token it cached without a request of its own.
+    let minted = source.token().unwrap();
+    emu.set_fault(None);
+    let before = emu.requests();
+    assert_eq!(
+        quick.token().unwrap().expose_secret(),
+        minted.expose_secret()
+    );
+    assert_eq!(emu.requests(), before);
+}

@@ -418,3 +418,43 @@ fn redirects_are_not_followed() {
         "the bearer token never followed the redirect"
     );
 }
+
+#[test]
+fn a_derived_timeout_bounds_its_own_calls_on_the_parents_pool() {
+    use plexctl_core::ErrorKind;
+    use plexctl_core::client::DEFAULT_TIMEOUT;
+    use std::time::Instant;
+    let emu = emulator();
+    let parent = admin(&emu);
+    let quick = parent.with_timeout(Duration::from_millis(300));
+    assert_eq!(parent.timeout(), DEFAULT_TIMEOUT);
+    assert_eq!(quick.timeout(), Duration::from_millis(300));
+
+    // One pool: the derived handle's call reuses the connection the parent's left open.
+    parent.list_tokens().unwrap();
+    quick.list_tokens().unwrap();
+    assert_eq!(emu.connections(), 1);
+
+    emu.set_fault(Some(Fault::new(FaultKind::Latency { ms: 1500 })));
+    let started = Instant::now();
+    let e = quick.list_tokens().unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1200),
+        "took {took:?}"
+    );
+    // The parent keeps its own (30 s) deadline and waits the answer out.
+    let started = Instant::now();
+    parent.list_tokens().unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    emu.set_fault(None);
+
+    // A zero timeout is taken as the builder takes it: the call times out at once.
+    let e = parent
+        .with_timeout(Duration::ZERO)
+        .list_tokens()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    parent.list_tokens().unwrap();
+}

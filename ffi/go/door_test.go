@@ -118,19 +118,19 @@ func TestEveryHeaderFunctionIsWrapped(t *testing.T) {
 func TestErrorKinds(t *testing.T) {
 	c := admin(t)
 
-	_, err := c.IssueToken("group:x", "prod", "")
+	_, err := c.IssueToken(t.Context(), "group:x", "prod", "")
 	if e := asError(t, err); e.Kind != ErrorKindUsage || e.ExitCode != ExitUsage || e.Status != 0 {
 		t.Fatalf("usage: %+v", e)
 	}
 	if !strings.Contains(err.Error(), "usage") {
 		t.Fatalf("the message names the kind: %v", err)
 	}
-	_, err = c.IssueToken("user:\x00", "prod", "")
+	_, err = c.IssueToken(t.Context(), "user:\x00", "prod", "")
 	if e := asError(t, err); e.Kind != ErrorKindUsage || e.ExitCode != ExitUsage {
 		t.Fatalf("a NUL byte cannot cross into C: %+v", e)
 	}
 
-	_, err = c.RotateNodeKeys("0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0")
+	_, err = c.RotateNodeKeys(t.Context(), "0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0")
 	if e := asError(t, err); e.Kind != ErrorKindNodeNotFound || e.ExitCode != ExitDenied || e.Status != 404 {
 		t.Fatalf("node_not_found: %+v", e)
 	}
@@ -144,7 +144,7 @@ func TestErrorKinds(t *testing.T) {
 		control(t, "PUT", "nodes/"+node.NodeID+"/deny", `{"denied":true}`, nil)
 		denied = node.NodeID
 	}
-	_, err = c.RotateNodeKeys(denied)
+	_, err = c.RotateNodeKeys(t.Context(), denied)
 	if e := asError(t, err); e.Kind != ErrorKindRebacDenied || e.ExitCode != 77 || ExitRebacDenied != 77 || e.Status != 403 {
 		t.Fatalf("rebac: %+v", e)
 	}
@@ -154,7 +154,7 @@ func TestErrorKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer anon.Close()
-	_, err = anon.ListTokens()
+	_, err = anon.ListTokens(t.Context())
 	if e := asError(t, err); e.Kind != ErrorKindMissingCredentials || e.ExitCode != ExitCredentials {
 		t.Fatalf("no token: %+v", e)
 	}
@@ -163,7 +163,7 @@ func TestErrorKinds(t *testing.T) {
 		t.Fatalf("plain http: %+v", e)
 	}
 	_ = anon.Close()
-	_, err = anon.ListTokens()
+	_, err = anon.ListTokens(t.Context())
 	if e := asError(t, err); e.Kind != ErrorKindUsage {
 		t.Fatalf("closed client: %+v", e)
 	}
@@ -183,10 +183,10 @@ func TestErrorsStayWithTheirGoroutine(t *testing.T) {
 				var err error
 				want := ErrorKindUsage
 				if i%2 == 0 {
-					_, err = c.IssueToken("group:x", "prod", "")
+					_, err = c.IssueToken(t.Context(), "group:x", "prod", "")
 				} else {
 					want = ErrorKindNodeNotFound
-					_, err = c.RotateNodeKeys("0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a1")
+					_, err = c.RotateNodeKeys(t.Context(), "0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a1")
 				}
 				var e *Error
 				if !errors.As(err, &e) || e.Kind != want {
@@ -218,7 +218,7 @@ func sessionClient(t *testing.T, path string) *Client {
 // file; it returns the file's path.
 func storeSession(t *testing.T) (string, *Token) {
 	t.Helper()
-	issued, err := admin(t).IssueToken(emu.AdminIdentity, "prod", "")
+	issued, err := admin(t).IssueToken(t.Context(), emu.AdminIdentity, "prod", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func works(t *testing.T, plaintext []byte) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.ListTokens(); err != nil {
+	if _, err := c.ListTokens(t.Context()); err != nil {
 		t.Fatalf("the plaintext does not authenticate: %v", err)
 	}
 }
@@ -261,7 +261,7 @@ func sunsetAgrees(t *testing.T, tok *Token) {
 func TestRotateSession(t *testing.T) {
 	config, issued := storeSession(t)
 	s := sessionClient(t, config)
-	rotated, err := s.RotateSession()
+	rotated, err := s.RotateSession(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +283,11 @@ func TestRotateSession(t *testing.T) {
 	Wipe(stored)
 	works(t, rotated.Plaintext)
 	works(t, issued.Plaintext) // until the deadline
-	out, err := s.Logout()
+	out, err := s.Logout(t.Context())
 	if err != nil || !out.Revoked || out.Profile != "default" || out.Server != emu.URL {
 		t.Fatalf("logout: %v %+v", err, out)
 	}
-	if _, err := s.RotateSession(); asError(t, err).Kind != ErrorKindMissingCredentials {
+	if _, err := s.RotateSession(t.Context()); asError(t, err).Kind != ErrorKindMissingCredentials {
 		t.Fatalf("no session left to rotate: %v", err)
 	}
 }
@@ -301,7 +301,7 @@ func TestRotateSessionNotSavedKeepsThePlaintext(t *testing.T) {
 	if err := os.Mkdir(lock, 0o700); err != nil { // the write cannot take its lock
 		t.Fatal(err)
 	}
-	rotated, err := sessionClient(t, config).RotateSession()
+	rotated, err := sessionClient(t, config).RotateSession(t.Context())
 	e := asError(t, err)
 	if e.Kind != ErrorKindSessionNotSaved || e.ExitCode != ExitRuntime || e.Code == "session_not_saved" {
 		t.Fatalf("session not saved: %+v", e)
@@ -338,18 +338,18 @@ func TestTokenSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	Wipe(secret) // the library copied it
-	first, err := src.Token()
+	first, err := src.Token(t.Context())
 	if err != nil || len(first) == 0 {
 		t.Fatalf("token: %v", err)
 	}
-	second, err := src.Token()
+	second, err := src.Token(t.Context())
 	if err != nil || !bytes.Equal(first, second) {
 		t.Fatalf("a cached token is reused: %v", err)
 	}
 	if err := src.Invalidate(); err != nil {
 		t.Fatal(err)
 	}
-	third, err := src.Token()
+	third, err := src.Token(t.Context())
 	if err != nil || len(third) == 0 || bytes.Equal(third, first) {
 		t.Fatalf("after Invalidate a new token is minted: %v", err)
 	}
@@ -365,7 +365,7 @@ func TestTokenSource(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tokens[i], _ = src.Token()
+			tokens[i], _ = src.Token(t.Context())
 		}()
 	}
 	wg.Wait()
@@ -383,7 +383,7 @@ func TestTokenSource(t *testing.T) {
 	if err := src.Close(); err != nil {
 		t.Fatal("Close is idempotent")
 	}
-	if _, err := src.Token(); asError(t, err).Kind != ErrorKindUsage {
+	if _, err := src.Token(t.Context()); asError(t, err).Kind != ErrorKindUsage {
 		t.Fatalf("a closed source refuses calls: %v", err)
 	}
 	if err := src.Invalidate(); asError(t, err).Kind != ErrorKindUsage {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Device login, then the session's status: what a command-line program does. Here the emulator
@@ -23,8 +24,12 @@ func ExampleClient_Login() {
 	}
 	defer client.Close()
 
+	// The user has five minutes to approve the code; every call takes a context, whose deadline
+	// bounds it (within the client's own Timeout, 30 s by default).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	domain := emulatorDomain() // your Domain's id
-	outcome, err := client.Login(context.Background(), domain, LoginOptions{
+	outcome, err := client.Login(ctx, domain, LoginOptions{
 		Profile:     "default",
 		MakeDefault: true,
 		OnCode: func(auth *DeviceAuthorization) {
@@ -46,7 +51,7 @@ func ExampleClient_Login() {
 		return
 	}
 	defer session.Close()
-	status, err := session.Status()
+	status, err := session.Status(ctx)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -24,7 +24,7 @@ func TestAMalformedRotateAnswerHandsOverItsPlaintext(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.RotateToken("0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2")
+	_, err = c.RotateToken(t.Context(), "0190a8b9-1234-7a0a-8a0a-a0a0a0a0a0a2")
 	e := asError(t, err)
 	if e.Kind != ErrorKindDecode || e.ExitCode != ExitRuntime {
 		t.Fatalf("kind %v exit %d", e.Kind, e.ExitCode)
@@ -56,7 +56,7 @@ func TestRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.ListTokens(); err != nil || calls.Load() != 3 {
+	if _, err := c.ListTokens(t.Context()); err != nil || calls.Load() != 3 {
 		t.Fatalf("err %v after %d calls", err, calls.Load())
 	}
 	off, err := New(Options{Server: srv.URL, Token: []byte("opaque-bearer"), NoEnvironment: true, Retries: -1})
@@ -65,7 +65,7 @@ func TestRetries(t *testing.T) {
 	}
 	defer off.Close()
 	calls.Store(0)
-	_, err = off.ListTokens()
+	_, err = off.ListTokens(t.Context())
 	if e := asError(t, err); e.Status != 503 || calls.Load() != 1 {
 		t.Fatalf("status %d after %d calls", e.Status, calls.Load())
 	}
@@ -82,7 +82,7 @@ func TestProxyOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer direct.Close()
-	if _, err := direct.ListTokens(); err != nil {
+	if _, err := direct.ListTokens(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 }

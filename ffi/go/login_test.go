@@ -84,7 +84,7 @@ func TestLoginThenStatusWhoamiRotateAndLogout(t *testing.T) {
 	}
 
 	s := sessionClient(t, config)
-	st, err := s.Status()
+	st, err := s.Status(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,18 +99,18 @@ func TestLoginThenStatusWhoamiRotateAndLogout(t *testing.T) {
 	if st.Token == nil || st.Token.ID != out.TokenID || st.Token.ExpiresAt == "" {
 		t.Fatalf("token: %+v", st.Token)
 	}
-	who, err := s.Whoami()
+	who, err := s.Whoami(t.Context())
 	if err != nil || who.Subject == "" || !strings.Contains(emu.AdminIdentity, who.Subject) ||
 		!strings.Contains(who.Text, "admin@plexsphere.test") {
 		t.Fatalf("whoami: %v %+v", err, who)
 	}
 
-	rotated, err := s.RotateSession()
+	rotated, err := s.RotateSession(t.Context())
 	if err != nil || rotated.ID != out.TokenID {
 		t.Fatalf("rotate-session: %v %+v", err, rotated)
 	}
 	defer Wipe(rotated.Plaintext)
-	lo, err := s.Logout()
+	lo, err := s.Logout(t.Context())
 	if err != nil || !lo.Revoked || lo.Profile != "work" {
 		t.Fatalf("logout: %v %+v", err, lo)
 	}
@@ -119,14 +119,14 @@ func TestLoginThenStatusWhoamiRotateAndLogout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer revoked.Close()
-	st, err = revoked.Status()
+	st, err = revoked.Status(t.Context())
 	if err != nil || st.State != "rejected" || st.Rejection == "" || st.Principal != nil || st.Token != nil {
 		t.Fatalf("a revoked token is a rejected status: %v %+v", err, st)
 	}
 	if strings.Contains(st.Text+st.JSON, string(rotated.Plaintext[9:])) {
 		t.Fatal("the token leaked into the status")
 	}
-	_, err = revoked.Whoami()
+	_, err = revoked.Whoami(t.Context())
 	if e := asError(t, err); e.Kind != ErrorKindAPI || e.Status != 401 {
 		t.Fatalf("whoami with a revoked token: %+v", e)
 	}
@@ -138,7 +138,7 @@ func TestStatusWithoutCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	st, err := c.Status()
+	st, err := c.Status(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestStatusWithoutCredentials(t *testing.T) {
 		st.Token != nil || !strings.Contains(st.Text, "not logged in") {
 		t.Fatalf("status: %+v", st)
 	}
-	if _, err := c.Whoami(); asError(t, err).Kind != ErrorKindMissingCredentials {
+	if _, err := c.Whoami(t.Context()); asError(t, err).Kind != ErrorKindMissingCredentials {
 		t.Fatalf("whoami without a token: %v", err)
 	}
 }
@@ -179,23 +179,40 @@ func TestLoginStopsWithItsContext(t *testing.T) {
 		t.Fatalf("the cancellation took %v", time.Since(started))
 	}
 
+	// A deadline ends it the same way, as a timeout: the kind every call gets from its deadline.
 	ctx, stop := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer stop()
+	started = time.Now()
 	_, err = c.Login(ctx, domainID(t), LoginOptions{Profile: "p", OnCode: func(*DeviceAuthorization) {}})
-	if e := asError(t, err); e.Kind != ErrorKindCancelled || !errors.Is(err, context.DeadlineExceeded) {
+	if e := asError(t, err); e.Kind != ErrorKindTimeout || e.ExitCode != ExitRuntime ||
+		!errors.Is(err, context.DeadlineExceeded) || !strings.Contains(e.Message, "deadline") {
 		t.Fatalf("deadline: %+v", e)
+	}
+	if time.Since(started) > 2*time.Second {
+		t.Fatalf("the deadline took %v", time.Since(started))
+	}
+
+	// A context already done starts nothing: no code is requested, none shown.
+	before := emuRequests(t, "POST /v1/auth/device-code")
+	shown := false
+	_, err = c.Login(ctx, domainID(t), LoginOptions{Profile: "p", OnCode: func(*DeviceAuthorization) { shown = true }})
+	if e := asError(t, err); e.Kind != ErrorKindTimeout || !errors.Is(err, context.DeadlineExceeded) || shown {
+		t.Fatalf("expired: %+v", e)
+	}
+	if n := emuRequests(t, "POST /v1/auth/device-code"); n != before {
+		t.Fatalf("%d device-code requests were sent for a done context", n-before)
 	}
 }
 
 func TestTwoStepLogin(t *testing.T) {
 	c, config := loginClient(t)
-	if _, err := c.StartDeviceLogin("nope", "", ""); asError(t, err).Kind != ErrorKindUsage {
+	if _, err := c.StartDeviceLogin(t.Context(), "nope", "", ""); asError(t, err).Kind != ErrorKindUsage {
 		t.Fatalf("malformed domain: %v", err)
 	}
-	if _, err := c.StartDeviceLogin(domainID(t), "", "gitlab"); asError(t, err).Status != 404 {
+	if _, err := c.StartDeviceLogin(t.Context(), domainID(t), "", "gitlab"); asError(t, err).Status != 404 {
 		t.Fatalf("unknown binding: %v", err)
 	}
-	auth, err := c.StartDeviceLogin(domainID(t), "", "")
+	auth, err := c.StartDeviceLogin(t.Context(), domainID(t), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +241,7 @@ func TestTwoStepLogin(t *testing.T) {
 	if _, err := c.CompleteDeviceLogin(context.Background(), auth, "p", false); asError(t, err).Kind != ErrorKindUsage {
 		t.Fatalf("a closed authorization: %v", err)
 	}
-	if _, err := sessionClient(t, config).Logout(); err != nil {
+	if _, err := sessionClient(t, config).Logout(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 

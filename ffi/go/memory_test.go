@@ -16,6 +16,7 @@ package plexctl
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 const (
@@ -164,8 +166,11 @@ func memscanReadSecret(buf []byte) ([]byte, error) {
 }
 
 // memscanFlow runs the flow and returns the control: the plaintext of a token kept alive (and
-// unwiped) for the scan.
+// unwiped) for the scan. Its context's deadline is sooner than the clients' 30 s timeout, so every
+// call runs on a handle derived for it, and the scan covers those too.
 func memscanFlow(needles *[]memscanNeedle) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
 	url, identity := os.Getenv("PLEXCTL_TEST_URL"), os.Getenv("PLEXCTL_TEST_IDENTITY")
 	buf := make([]byte, 256)
 	defer Wipe(buf)
@@ -180,13 +185,13 @@ func memscanFlow(needles *[]memscanNeedle) ([]byte, error) {
 	}
 	defer admin.Close()
 	for i := range 5 {
-		issued, err := admin.IssueToken(identity, "prod", "1h")
+		issued, err := admin.IssueToken(ctx, identity, "prod", "1h")
 		if err != nil {
 			return nil, err
 		}
 		memscanKeep(needles, fmt.Sprintf("issued_%d", i), issued.Plaintext)
 		Wipe(issued.Plaintext)
-		rotated, err := admin.RotateToken(issued.ID)
+		rotated, err := admin.RotateToken(ctx, issued.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -199,14 +204,14 @@ func memscanFlow(needles *[]memscanNeedle) ([]byte, error) {
 	}
 	defer anonymous.Close()
 	for i := range 5 {
-		minted, err := anonymous.MintServiceToken(os.Getenv("PLEXCTL_MEMSCAN_CLIENT_ID"), "client_credentials", secret, nil, "")
+		minted, err := anonymous.MintServiceToken(ctx, os.Getenv("PLEXCTL_MEMSCAN_CLIENT_ID"), "client_credentials", secret, nil, "")
 		if err != nil {
 			return nil, err
 		}
 		memscanKeep(needles, fmt.Sprintf("access_token_%d", i), minted.AccessToken)
 		Wipe(minted.AccessToken)
 	}
-	session, err := admin.IssueToken(identity, "prod", "1h")
+	session, err := admin.IssueToken(ctx, identity, "prod", "1h")
 	if err != nil {
 		return nil, err
 	}
@@ -221,20 +226,20 @@ func memscanFlow(needles *[]memscanNeedle) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rotated, err := store.RotateSession()
+	rotated, err := store.RotateSession(ctx)
 	if err != nil {
 		return nil, err
 	}
 	memscanKeep(needles, "session_rotated", rotated.Plaintext)
 	Wipe(rotated.Plaintext)
-	out, err := store.Logout()
+	out, err := store.Logout(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !out.Revoked {
 		return nil, fmt.Errorf("logout did not revoke: %+v", out)
 	}
-	control, err := admin.IssueToken(identity, "prod", "1h")
+	control, err := admin.IssueToken(ctx, identity, "prod", "1h")
 	if err != nil {
 		return nil, err
 	}

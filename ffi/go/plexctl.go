@@ -43,12 +43,39 @@
 // Client and TokenSource are safe for concurrent use. Close is the contract (idempotent, waits for
 // calls in flight); a garbage-collection cleanup only backstops a forgotten Close.
 //
+// # Contexts and deadlines
+//
+// Every method that talks to the server takes a context.Context first. Its deadline becomes the
+// call's timeout; the library enforces it (connecting, TLS, sending, the headers, the whole body
+// and any retries all happen within it), so a server that stalls or drips its answer cannot hold
+// the call past it:
+//
+//   - A context already done when the call starts (cancelled, or its deadline passed) ends it at
+//     once, before anything is sent.
+//   - A deadline is never a longer timeout: the call runs within the earlier of ctx's deadline and
+//     Options.Timeout (30 s by default), as net/http's Client.Timeout and a request's context
+//     combine. Without a deadline, Options.Timeout alone applies.
+//   - A call the context ends fails with an *Error whose Kind is ErrorKindTimeout when the
+//     deadline passed and ErrorKindCancelled when ctx was cancelled (ExitCode 1 either way), and
+//     whose Unwrap returns ctx.Err() (joined with context.Cause when one was given), so
+//     errors.Is(err, context.DeadlineExceeded) and errors.Is(err, context.Canceled) work. A
+//     timeout of Options.Timeout while ctx's deadline is still ahead unwraps to nothing.
+//   - Cancelling ctx while a request is in flight does not interrupt it (the request may already
+//     have changed something on the server, such as an issued token): it ends within the
+//     deadline. Only Login and CompleteDeviceLogin, which wait between requests, stop promptly.
+//   - A nil ctx is a usage error; pass context.Background() for "no deadline".
+//
+// A call with a deadline sooner than Options.Timeout runs on a handle derived for it
+// (plexctl_client_with_timeout: the same connection pool, its own timeout), freed when it returns.
+//
 // # Device login
 //
 // Login blocks while it polls for the user's approval. Its context is the library's cancel check,
 // asked while it waits between polls (about every 50 ms): cancelling it ends the login with an
-// *Error of Kind ErrorKindCancelled that wraps the context's error. The callbacks cross cgo
-// through a runtime/cgo.Handle; OnCode runs on the calling goroutine.
+// *Error of Kind ErrorKindCancelled, its deadline with ErrorKindTimeout, either wrapping the
+// context's error. Each request of a login (the start and every poll) runs within what was left
+// of the deadline when the login began, so a poll in flight may finish a little after it. The
+// callbacks cross cgo through a runtime/cgo.Handle; OnCode runs on the calling goroutine.
 package plexctl
 
 /*
@@ -193,8 +220,8 @@ type Error struct {
 	// live), or of a rotated session or a device login that could not be saved
 	// (ErrorKindSessionNotSaved). nil otherwise. Store or show it, then Wipe it.
 	Plaintext []byte
-	// cause is what stopped a cancelled login: the context's error (context.Canceled,
-	// context.DeadlineExceeded or its cause), so errors.Is sees it through Unwrap.
+	// cause is the context's error when the context ended the call (context.Canceled or
+	// context.DeadlineExceeded, joined with its cause), so errors.Is sees it through Unwrap.
 	cause error
 }
 
@@ -202,7 +229,8 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("plexctl: %s (%s, exit code %d)", e.Message, e.Kind, e.ExitCode)
 }
 
-// Unwrap is the context error that cancelled a login (Kind ErrorKindCancelled), or nil.
+// Unwrap is the context's error when the call's context ended it (Kind ErrorKindTimeout or
+// ErrorKindCancelled; see "Contexts and deadlines"), or nil.
 func (e *Error) Unwrap() error { return e.cause }
 
 // usageError is a usage error raised on the Go side of the door (a closed handle, a string C
@@ -315,6 +343,98 @@ func millis(d time.Duration) C.uint64_t {
 	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
 }
 
+// withContext is the one way a call honours its context: it runs f on h (a handle pointer), or on
+// a handle derived from h whose timeout is what is left of ctx's deadline, freed after the call.
+//
+//   - A nil ctx is a usage error; a ctx already done (or whose deadline has passed) returns
+//     doneError at once, before anything is sent.
+//   - A deadline sooner than own (the handle's timeout) becomes the call's timeout: derive(ms, &out)
+//     makes the handle, free releases it. A later deadline, or none, leaves own in force.
+//   - An error the library returns because ctx ended is linked to ctx's error (see fromContext).
+func withContext[P any](ctx context.Context, own time.Duration, h P,
+	derive func(ms C.uint64_t, out *P) C.plexctl_status, free func(P), f func(P) error) error {
+	if ctx == nil {
+		return usageError("ctx must not be nil (use context.Background())")
+	}
+	if contextErr(ctx) != nil {
+		return doneError(ctx)
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		if left := time.Until(deadline); left < own {
+			var d P
+			if err := call(func() C.plexctl_status { return derive(millis(left), &d) }); err != nil {
+				return err
+			}
+			defer free(d)
+			h = d
+		}
+	}
+	return fromContext(ctx, f(h))
+}
+
+// contextErr is ctx's error, or context.DeadlineExceeded once its deadline has passed even if
+// its timer has not fired yet; nil while ctx is live.
+func contextErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// contextCause is what an *Error that ctx ended unwraps to: ctx's error, joined with the cause
+// given to context.WithCancelCause / WithDeadlineCause when there is one, so errors.Is finds both.
+func contextCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return errors.Join(err, cause)
+	}
+	return err
+}
+
+// contextKind is the kind of an error ctx caused: ErrorKindTimeout for a deadline,
+// ErrorKindCancelled for a cancellation.
+func contextKind(err error) ErrorKind {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ErrorKindTimeout
+	}
+	return ErrorKindCancelled
+}
+
+// doneError is the error of a call whose ctx was done before it started: nothing was sent.
+func doneError(ctx context.Context) *Error {
+	err := contextErr(ctx)
+	e := &Error{Kind: contextKind(err), ExitCode: ExitRuntime, cause: contextCause(ctx, err)}
+	if e.Kind == ErrorKindTimeout {
+		e.Message = "timed out: the context's deadline passed before the call started; nothing was sent"
+	} else {
+		e.Message = "cancelled: the context was cancelled before the call started; nothing was sent"
+	}
+	return e
+}
+
+// fromContext links an error ctx caused to ctx's error: a timeout once ctx's deadline has passed
+// (the call ran on what was left of it), or a login the cancel check stopped because ctx was
+// done, which a deadline makes ErrorKindTimeout, as it does a call it stops before the start.
+// Any other error is returned as it is.
+func fromContext(ctx context.Context, err error) error {
+	var e *Error
+	if !errors.As(err, &e) || (e.Kind != ErrorKindTimeout && e.Kind != ErrorKindCancelled) {
+		return err
+	}
+	cerr := contextErr(ctx)
+	if cerr == nil || (e.Kind == ErrorKindTimeout && contextKind(cerr) != ErrorKindTimeout) {
+		return err // the client's own timeout, or a timeout that merely coincided with a cancel
+	}
+	if e.Kind == ErrorKindCancelled && contextKind(cerr) == ErrorKindTimeout {
+		e.Kind = ErrorKindTimeout
+		e.Message += " (the context's deadline passed)"
+	}
+	e.cause = contextCause(ctx, cerr)
+	return err
+}
+
 // Wipe overwrites a secret with zeros.
 func Wipe(secret []byte) { clear(secret) }
 
@@ -344,6 +464,7 @@ type Options struct {
 type Client struct {
 	mu      sync.RWMutex
 	c       *C.plexctl_client
+	timeout time.Duration // the deadline of one call: Options.Timeout, or the library's default
 	closed  bool
 	sources atomic.Int64 // open token sources sharing c
 	cleanup runtime.Cleanup
@@ -421,7 +542,7 @@ func New(opts Options) (*Client, error) {
 	if err := call(func() C.plexctl_status { return C.plexctl_client_builder_build(b, &c) }); err != nil {
 		return nil, err // build consumed the builder
 	}
-	client := &Client{c: c}
+	client := &Client{c: c, timeout: time.Duration(C.plexctl_client_timeout_ms(c)) * time.Millisecond}
 	// A backstop for a forgotten Close; Close is the contract.
 	client.cleanup = runtime.AddCleanup(client, func(p *C.plexctl_client) { C.plexctl_client_free(p) }, c)
 	return client, nil
@@ -455,14 +576,17 @@ func (c *Client) release() {
 	}
 }
 
-// use runs f with the live handle, or fails with a usage error after Close.
-func (c *Client) use(f func(*C.plexctl_client) error) error {
+// use runs f with the live handle under ctx (see withContext), or fails with a usage error after
+// Close.
+func (c *Client) use(ctx context.Context, f func(*C.plexctl_client) error) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.closed {
 		return usageError("the client is closed")
 	}
-	err := f(c.c)
+	err := withContext(ctx, c.timeout, c.c, func(ms C.uint64_t, out **C.plexctl_client) C.plexctl_status {
+		return C.plexctl_client_with_timeout(c.c, ms, out)
+	}, func(h *C.plexctl_client) { C.plexctl_client_free(h) }, f)
 	runtime.KeepAlive(c)
 	return err
 }
@@ -494,9 +618,9 @@ func token(t *C.plexctl_token) *Token {
 
 // IssueToken issues a token for identityRef ("user:<uuid>" or "service:<uuid>") in envPrefix
 // ("dev", "stage", "prod"); ttl is a duration such as "24h", or "" for the server's default.
-func (c *Client) IssueToken(identityRef, envPrefix, ttl string) (*Token, error) {
+func (c *Client) IssueToken(ctx context.Context, identityRef, envPrefix, ttl string) (*Token, error) {
 	var out *Token
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		ref, env, cttl := a.str(identityRef), a.str(envPrefix), a.opt(ttl)
@@ -511,9 +635,9 @@ func (c *Client) IssueToken(identityRef, envPrefix, ttl string) (*Token, error) 
 }
 
 // RotateToken rotates a token; the old plaintext works until RotationDeadline.
-func (c *Client) RotateToken(id string) (*Token, error) {
+func (c *Client) RotateToken(ctx context.Context, id string) (*Token, error) {
 	var out *Token
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		cid := a.str(id)
@@ -528,8 +652,8 @@ func (c *Client) RotateToken(id string) (*Token, error) {
 }
 
 // DeleteToken revokes a token at once.
-func (c *Client) DeleteToken(id string) error {
-	return c.use(func(h *C.plexctl_client) error {
+func (c *Client) DeleteToken(ctx context.Context, id string) error {
+	return c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		cid := a.str(id)
@@ -544,9 +668,9 @@ type TokenSummary struct {
 }
 
 // ListTokens lists the caller's tokens.
-func (c *Client) ListTokens() ([]TokenSummary, error) {
+func (c *Client) ListTokens(ctx context.Context) ([]TokenSummary, error) {
 	var out []TokenSummary
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var l *C.plexctl_token_list
 		if err := call(func() C.plexctl_status { return C.plexctl_list_tokens(h, &l) }); err != nil {
 			return err
@@ -600,9 +724,9 @@ func newGrantArgs(a *cstrings, clientID, grantType string, secret, assertion []b
 // MintServiceToken performs a service-token grant: grantType "client_credentials" with secret, or
 // "urn:ietf:params:oauth:grant-type:jwt-bearer" with assertion (pass nil for the other); scope
 // may be "".
-func (c *Client) MintServiceToken(clientID, grantType string, secret, assertion []byte, scope string) (*ServiceToken, error) {
+func (c *Client) MintServiceToken(ctx context.Context, clientID, grantType string, secret, assertion []byte, scope string) (*ServiceToken, error) {
 	var out *ServiceToken
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
@@ -649,7 +773,7 @@ type tokenSourceHandles struct {
 // shares the client's connection pool and keeps it alive until the source is closed.
 func (c *Client) NewTokenSource(clientID, grantType string, secret, assertion []byte, scope string) (*TokenSource, error) {
 	var out *TokenSource
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(context.Background(), func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		g := newGrantArgs(&a, clientID, grantType, secret, assertion, scope)
@@ -673,23 +797,29 @@ func (c *Client) NewTokenSource(clientID, grantType string, secret, assertion []
 	return out, err
 }
 
-// use runs f with the live handle, or fails with a usage error after Close.
-func (s *TokenSource) use(f func(*C.plexctl_token_source) error) error {
+// use runs f with the live handle under ctx (see withContext), or fails with a usage error after
+// Close.
+func (s *TokenSource) use(ctx context.Context, f func(*C.plexctl_token_source) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.s == nil {
 		return usageError("the token source is closed")
 	}
-	err := f(s.s)
+	err := withContext(ctx, s.client.timeout, s.s, func(ms C.uint64_t, out **C.plexctl_token_source) C.plexctl_status {
+		return C.plexctl_token_source_with_timeout(s.s, ms, out)
+	}, func(h *C.plexctl_token_source) { C.plexctl_token_source_free(h) }, f)
 	runtime.KeepAlive(s)
 	return err
 }
 
 // Token returns a valid access token (the caller's copy: wipe it when done), minting one when
-// none is cached or the cached one is about to expire.
-func (s *TokenSource) Token() ([]byte, error) {
+// none is cached or the cached one is about to expire. A mint runs within ctx's deadline as any
+// call does (on a source handle derived for it, plexctl_token_source_with_timeout); a cached token
+// is returned without a request. While another goroutine is minting and no unexpired token is
+// cached, Token waits for that mint, which is bounded by its own caller's deadline, not by ctx's.
+func (s *TokenSource) Token(ctx context.Context) ([]byte, error) {
 	var out []byte
-	err := s.use(func(h *C.plexctl_token_source) error {
+	err := s.use(ctx, func(h *C.plexctl_token_source) error {
 		var secret *C.plexctl_secret
 		if err := call(func() C.plexctl_status { return C.plexctl_token_source_token(h, &secret) }); err != nil {
 			return err
@@ -703,7 +833,7 @@ func (s *TokenSource) Token() ([]byte, error) {
 
 // Invalidate forgets the cached token, so the next Token mints (e.g. after a 401).
 func (s *TokenSource) Invalidate() error {
-	return s.use(func(h *C.plexctl_token_source) error {
+	return s.use(context.Background(), func(h *C.plexctl_token_source) error {
 		return call(func() C.plexctl_status { return C.plexctl_token_source_invalidate(h) })
 	})
 }
@@ -730,9 +860,9 @@ type RotationTrigger struct {
 }
 
 // RotateNodeKeys triggers a mesh-key rotation; an already pending one is success.
-func (c *Client) RotateNodeKeys(nodeID string) (*RotationTrigger, error) {
+func (c *Client) RotateNodeKeys(ctx context.Context, nodeID string) (*RotationTrigger, error) {
 	var out *RotationTrigger
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		id := a.str(nodeID)
@@ -771,9 +901,9 @@ type RotationPreview struct {
 }
 
 // PreviewNodeKeyRotation fetches the impact of a rotation without recording one.
-func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error) {
+func (c *Client) PreviewNodeKeyRotation(ctx context.Context, nodeID string) (*RotationPreview, error) {
 	var out *RotationPreview
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		id := a.str(nodeID)
@@ -807,7 +937,7 @@ func (c *Client) PreviewNodeKeyRotation(nodeID string) (*RotationPreview, error)
 // StoreSession saves server and token under profile in the config file (what a login calls),
 // making it the default when makeDefault is true or there is no default yet.
 func (c *Client) StoreSession(profile, server string, token []byte, makeDefault bool) error {
-	return c.use(func(h *C.plexctl_client) error {
+	return c.use(context.Background(), func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		p, s := a.str(profile), a.str(server)
@@ -824,9 +954,9 @@ func (c *Client) StoreSession(profile, server string, token []byte, makeDefault 
 // When the rotation succeeded but the profile could not be written, it returns both the rotated
 // token and an *Error with Kind ErrorKindSessionNotSaved: the new plaintext is not lost (store it
 // yourself), and the old one keeps working until RotationDeadline.
-func (c *Client) RotateSession() (*Token, error) {
+func (c *Client) RotateSession(ctx context.Context) (*Token, error) {
 	var out *Token
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var t *C.plexctl_token
 		err := call(func() C.plexctl_status { return C.plexctl_rotate_session(h, &t) })
 		if t != nil { // set on success, and on session_not_saved
@@ -845,9 +975,9 @@ type LogoutOutcome struct {
 }
 
 // Logout revokes the active profile's token and clears the profile; no session is a no-op.
-func (c *Client) Logout() (*LogoutOutcome, error) {
+func (c *Client) Logout(ctx context.Context) (*LogoutOutcome, error) {
 	var out *LogoutOutcome
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var o *C.plexctl_logout_outcome
 		if err := call(func() C.plexctl_status { return C.plexctl_logout(h, &o) }); err != nil {
 			return err
@@ -970,21 +1100,14 @@ func (s *loginState) showCode(a *C.plexctl_device_authorization) {
 // cancelled is the library's cancel check: the context is done, or OnCode panicked.
 func (s *loginState) cancelled() bool { return s.panicked || s.ctx.Err() != nil }
 
-// run calls op with a handle on s, then raises again a panic OnCode raised, and links a
-// cancellation to the context error that caused it.
+// run calls op with a handle on s, then raises again a panic OnCode raised. (Client.use checks
+// the context and links a cancellation to the context error that caused it.)
 func (s *loginState) run(op func(state C.uintptr_t) error) error {
-	if s.ctx == nil {
-		return usageError("ctx must not be nil (use context.Background())")
-	}
 	h := cgo.NewHandle(s)
 	err := op(C.uintptr_t(h))
 	h.Delete()
 	if s.panicked {
 		panic(s.panicVal)
-	}
-	var e *Error
-	if errors.As(err, &e) && e.Kind == ErrorKindCancelled && s.ctx.Err() != nil {
-		e.cause = context.Cause(s.ctx)
 	}
 	return err
 }
@@ -993,16 +1116,17 @@ func (s *loginState) run(op func(state C.uintptr_t) error) error {
 // opts.OnCode, then polls (blocking, at the server's interval) until the user approves it in a
 // browser, and stores the session as opts.Profile of the config file.
 //
-// Cancelling ctx (or its deadline) stops the wait within about 50 ms (a poll in flight finishes
-// first, within the client's Timeout): the error is an *Error with Kind ErrorKindCancelled that
-// wraps the context's error. A denial is ErrorKindAccessDenied (ExitDenied), an expired code
+// Cancelling ctx stops the wait within about 50 ms (a poll in flight finishes first, within the
+// client's Timeout or what was left of ctx's deadline when the login began, whichever is
+// sooner): the error is an *Error with Kind ErrorKindCancelled, or ErrorKindTimeout when the
+// deadline passed, that wraps the context's error. A ctx already done sends nothing. A denial is ErrorKindAccessDenied (ExitDenied), an expired code
 // ErrorKindLoginExpired; a login approved but not saved is ErrorKindSessionNotSaved with the
 // session token in Error.Plaintext.
 func (c *Client) Login(ctx context.Context, domainID string, opts LoginOptions) (*LoginOutcome, error) {
 	state := &loginState{ctx: ctx, onCode: opts.OnCode}
 	var out *LoginOutcome
 	err := state.run(func(st C.uintptr_t) error {
-		return c.use(func(h *C.plexctl_client) error {
+		return c.use(ctx, func(h *C.plexctl_client) error {
 			var a cstrings
 			defer a.free()
 			d, id, alias, p := a.str(domainID), a.opt(opts.IdPBindingID), a.opt(opts.IdPBindingAlias), a.str(opts.Profile)
@@ -1023,9 +1147,9 @@ func (c *Client) Login(ctx context.Context, domainID string, opts LoginOptions) 
 // StartDeviceLogin starts a device login (no bearer token needed): show the result's Text (or its
 // UserCode and VerificationURI) to the user, then call CompleteDeviceLogin, and Close it when done.
 // idpBindingID or idpBindingAlias picks the IdP binding; both "" for the Domain's default.
-func (c *Client) StartDeviceLogin(domainID, idpBindingID, idpBindingAlias string) (*DeviceAuthorization, error) {
+func (c *Client) StartDeviceLogin(ctx context.Context, domainID, idpBindingID, idpBindingAlias string) (*DeviceAuthorization, error) {
 	var out *DeviceAuthorization
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var a cstrings
 		defer a.free()
 		d, id, alias := a.str(domainID), a.opt(idpBindingID), a.opt(idpBindingAlias)
@@ -1059,7 +1183,7 @@ func (c *Client) CompleteDeviceLogin(ctx context.Context, auth *DeviceAuthorizat
 	state := &loginState{ctx: ctx}
 	var out *LoginOutcome
 	err := state.run(func(st C.uintptr_t) error {
-		return c.use(func(h *C.plexctl_client) error {
+		return c.use(ctx, func(h *C.plexctl_client) error {
 			var a cstrings
 			defer a.free()
 			p := a.str(profile)
@@ -1108,9 +1232,9 @@ func whoami(p *C.plexctl_principal) *Whoami {
 
 // Whoami asks who the client's token authenticates as. A missing token is ErrorKindMissingCredentials
 // and a rejected one an ErrorKindAPI with Status 401; Status reports both as states instead.
-func (c *Client) Whoami() (*Whoami, error) {
+func (c *Client) Whoami(ctx context.Context) (*Whoami, error) {
 	var out *Whoami
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var p *C.plexctl_principal
 		if err := call(func() C.plexctl_status { return C.plexctl_whoami(h, &p) }); err != nil {
 			return err
@@ -1138,9 +1262,9 @@ type Status struct {
 // Status finds the status of the client's credentials: no credential and a rejected token are
 // states, not errors; only what keeps the status from being known (transport failures, an
 // unexpected answer) is an error.
-func (c *Client) Status() (*Status, error) {
+func (c *Client) Status(ctx context.Context) (*Status, error) {
 	var out *Status
-	err := c.use(func(h *C.plexctl_client) error {
+	err := c.use(ctx, func(h *C.plexctl_client) error {
 		var s *C.plexctl_session_status
 		if err := call(func() C.plexctl_status { return C.plexctl_auth_status(h, &s) }); err != nil {
 			return err

@@ -76,6 +76,16 @@ func control(t *testing.T, method, path, body string, out any) {
 	}
 }
 
+// emuRequests is how many requests the emulator has received for route ("POST /v1/auth/tokens").
+func emuRequests(t *testing.T, route string) uint64 {
+	t.Helper()
+	var stats struct {
+		Routes map[string]uint64 `json:"routes"`
+	}
+	control(t, "GET", "stats", "", &stats)
+	return stats.Routes[route]
+}
+
 func admin(t *testing.T) *Client {
 	t.Helper()
 	c, err := New(Options{Server: emu.URL, Token: []byte(emu.AdminToken), NoEnvironment: true})
@@ -97,14 +107,14 @@ func exitCode(t *testing.T, err error) int {
 
 func TestTokensEndToEnd(t *testing.T) {
 	c := admin(t)
-	issued, err := c.IssueToken(emu.AdminIdentity, "prod", "24h")
+	issued, err := c.IssueToken(t.Context(), emu.AdminIdentity, "prod", "24h")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(issued.Plaintext, []byte("psk_prod_")) || len(issued.Plaintext) != 53 {
 		t.Fatalf("unexpected plaintext shape (len %d)", len(issued.Plaintext))
 	}
-	list, err := c.ListTokens()
+	list, err := c.ListTokens(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +125,7 @@ func TestTokensEndToEnd(t *testing.T) {
 	if !found {
 		t.Fatal("issued token not listed")
 	}
-	rotated, err := c.RotateToken(issued.ID)
+	rotated, err := c.RotateToken(t.Context(), issued.ID)
 	if err != nil || !rotated.SunsetAgrees || rotated.RotationDeadline == "" {
 		t.Fatalf("rotate: %v %+v", err, rotated)
 	}
@@ -126,17 +136,17 @@ func TestTokensEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer old.Close()
-	if _, err := old.ListTokens(); err != nil {
+	if _, err := old.ListTokens(t.Context()); err != nil {
 		t.Fatalf("the rotated-from plaintext works until the deadline: %v", err)
 	}
 	Wipe(issued.Plaintext)
 	if !bytes.Equal(issued.Plaintext, make([]byte, 53)) {
 		t.Fatal("Wipe leaves zeros")
 	}
-	if err := c.DeleteToken(issued.ID); err != nil {
+	if err := c.DeleteToken(t.Context(), issued.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = old.ListTokens()
+	_, err = old.ListTokens(t.Context())
 	var e *Error
 	if !errors.As(err, &e) || e.ExitCode != ExitRuntime || e.Status != 401 || e.Code != "unauthenticated" {
 		t.Fatalf("revoked token: %v", err)
@@ -145,7 +155,7 @@ func TestTokensEndToEnd(t *testing.T) {
 
 func TestErrorsCarryExitCodes(t *testing.T) {
 	c := admin(t)
-	if _, err := c.IssueToken("group:x", "prod", ""); exitCode(t, err) != ExitUsage {
+	if _, err := c.IssueToken(t.Context(), "group:x", "prod", ""); exitCode(t, err) != ExitUsage {
 		t.Fatal(err)
 	}
 	if _, err := New(Options{Server: "http://plexsphere.example.com", NoEnvironment: true}); exitCode(t, err) != ExitCredentials {
@@ -156,30 +166,30 @@ func TestErrorsCarryExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer anon.Close()
-	if _, err := anon.ListTokens(); exitCode(t, err) != ExitCredentials {
+	if _, err := anon.ListTokens(t.Context()); exitCode(t, err) != ExitCredentials {
 		t.Fatal(err)
 	}
 	var node struct {
 		NodeID string `json:"node_id"`
 	}
 	control(t, "POST", "nodes", `{"edges":2}`, &node)
-	p, err := c.PreviewNodeKeyRotation(node.NodeID)
+	p, err := c.PreviewNodeKeyRotation(t.Context(), node.NodeID)
 	if err != nil || p.AffectedPeerCount != 2 || len(p.AffectedEdges) != 2 {
 		t.Fatalf("preview: %v %+v", err, p)
 	}
-	tr, err := c.RotateNodeKeys(node.NodeID)
+	tr, err := c.RotateNodeKeys(t.Context(), node.NodeID)
 	if err != nil || tr.AlreadyPending {
 		t.Fatalf("trigger: %v %+v", err, tr)
 	}
-	again, err := c.RotateNodeKeys(node.NodeID)
+	again, err := c.RotateNodeKeys(t.Context(), node.NodeID)
 	if err != nil || !again.AlreadyPending || again.RotationID != tr.RotationID {
 		t.Fatalf("re-trigger: %v %+v", err, again)
 	}
-	if _, err := c.RotateNodeKeys("0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0"); exitCode(t, err) != ExitDenied {
+	if _, err := c.RotateNodeKeys(t.Context(), "0190a8b8-a0c0-7a0a-8a0a-a0a0a0a0a0a0"); exitCode(t, err) != ExitDenied {
 		t.Fatal(err)
 	}
 	control(t, "PUT", "nodes/"+node.NodeID+"/deny", `{"denied":true}`, nil)
-	_, err = c.RotateNodeKeys(node.NodeID)
+	_, err = c.RotateNodeKeys(t.Context(), node.NodeID)
 	var e *Error
 	if !errors.As(err, &e) || e.ExitCode != ExitRebacDenied || e.CorrelationID == "" {
 		t.Fatalf("rebac: %v", err)
@@ -190,11 +200,11 @@ func TestServiceTokenAndSession(t *testing.T) {
 	control(t, "POST", "service-identities", `{"kind":"client_credentials","client_id":"svc-go","client_secret":"go-secret-value"}`, nil)
 	c := admin(t)
 	secret := []byte("go-secret-value")
-	st, err := c.MintServiceToken("svc-go", "client_credentials", secret, nil, "domain:read")
+	st, err := c.MintServiceToken(t.Context(), "svc-go", "client_credentials", secret, nil, "domain:read")
 	if err != nil || st.TokenType != "Bearer" || st.Scope != "domain:read" || len(st.AccessToken) == 0 {
 		t.Fatalf("grant: %v %+v", err, st)
 	}
-	_, err = c.MintServiceToken("svc-go", "urn:ietf:params:oauth:grant-type:jwt-bearer", secret, nil, "")
+	_, err = c.MintServiceToken(t.Context(), "svc-go", "urn:ietf:params:oauth:grant-type:jwt-bearer", secret, nil, "")
 	if exitCode(t, err) != ExitRuntime || !strings.Contains(err.Error(), "--client-secret must not be set") {
 		t.Fatal(err)
 	}
@@ -203,7 +213,7 @@ func TestServiceTokenAndSession(t *testing.T) {
 	}
 
 	config := filepath.Join(t.TempDir(), "config.yaml")
-	issued, err := c.IssueToken(emu.AdminIdentity, "prod", "")
+	issued, err := c.IssueToken(t.Context(), emu.AdminIdentity, "prod", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,11 +225,11 @@ func TestServiceTokenAndSession(t *testing.T) {
 	if err := s.StoreSession("default", emu.URL, issued.Plaintext, true); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.Logout()
+	out, err := s.Logout(t.Context())
 	if err != nil || out.Text != `Logged out. Cleared profile "default".` || !out.Revoked {
 		t.Fatalf("logout: %v %+v", err, out)
 	}
-	out, err = s.Logout()
+	out, err = s.Logout(t.Context())
 	if err != nil || out.Profile != "" || out.Text != "No active session; nothing to do." {
 		t.Fatalf("second logout: %v %+v", err, out)
 	}
@@ -234,7 +244,7 @@ func TestOneClientManyGoroutines(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 5; j++ {
-				if _, err := c.ListTokens(); err != nil {
+				if _, err := c.ListTokens(t.Context()); err != nil {
 					errs <- err
 					return
 				}
@@ -252,7 +262,7 @@ func TestOneClientManyGoroutines(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal("Close is idempotent")
 	}
-	if _, err := c.ListTokens(); exitCode(t, err) != ExitUsage {
+	if _, err := c.ListTokens(t.Context()); exitCode(t, err) != ExitUsage {
 		t.Fatal("a closed client refuses calls")
 	}
 }

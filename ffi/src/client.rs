@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use plexctl_core::{Client, ClientBuilder, ExitCode};
 
-use crate::{Failure, arg_box, arg_mut, arg_out, arg_secret, arg_str, ffi_fn, free_box};
+use crate::{Failure, arg_box, arg_mut, arg_out, arg_ref, arg_secret, arg_str, ffi_fn, free_box};
 
 /// Configures a client. Not thread-safe: use one builder from one thread.
 pub struct plexctl_client_builder {
@@ -195,6 +195,40 @@ pub extern "C" fn plexctl_client_builder_build(
         let b = arg_box(builder, "builder")?;
         let out = arg_out(out)?;
         out.set(plexctl_client { inner: b.inner.build()? })
+    }
+}
+
+/// A handle on the same client into `*out` whose calls each have `timeout_ms` milliseconds as
+/// their one deadline (connecting, TLS, sending, the headers, the whole body and any retries), in
+/// place of `client`'s timeout. Everything else is shared: the connection pool, the credentials
+/// and every other setting. Deriving is cheap, so a caller with a per-call deadline derives one
+/// handle per call. Free it with plexctl_client_free; the two handles may be freed in either
+/// order. A timeout of 0 is taken as plexctl_client_builder_set_timeout_ms takes it: every call
+/// times out at once. Thread-safe.
+///
+/// Errors: PLEXCTL_STATUS_USAGE for a NULL argument.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_with_timeout(
+    client: *const plexctl_client,
+    timeout_ms: u64,
+    out: *mut *mut plexctl_client,
+) -> ExitCode {
+    ffi_fn! {
+        let client = arg_ref(client, "client")?;
+        let out = arg_out(out)?;
+        out.set(plexctl_client {
+            inner: client.inner.with_timeout(Duration::from_millis(timeout_ms)),
+        })
+    }
+}
+
+/// The deadline of one call on `client`, in milliseconds: the builder's timeout (30000 by
+/// default), or the one given to plexctl_client_with_timeout. 0 for NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_client_timeout_ms(client: *const plexctl_client) -> u64 {
+    ffi_fn! {
+        let ms = arg_ref(client, "client")?.inner.timeout().as_millis();
+        Ok(u64::try_from(ms).unwrap_or(u64::MAX))
     }
 }
 

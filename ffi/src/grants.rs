@@ -1,6 +1,7 @@
 //! Service-token grants and the refreshing token source.
 
 use std::ffi::{CString, c_char};
+use std::time::Duration;
 
 use plexctl_core::{ExitCode, ServiceToken, ServiceTokenRequest, ServiceTokenSource};
 
@@ -191,6 +192,28 @@ pub extern "C" fn plexctl_token_source_token(
     }
 }
 
+/// A handle on the same token source into `*out` (the same cached token, one mint at a time
+/// across both) whose mints each have `timeout_ms` milliseconds as their deadline, in place of
+/// the timeout of the client the source was made from (see plexctl_client_with_timeout). A caller
+/// with a per-call deadline derives one per call. Free it with plexctl_token_source_free; the
+/// handles may be freed in either order, the cached token is wiped with the last. Thread-safe.
+///
+/// Errors: PLEXCTL_STATUS_USAGE for a NULL argument.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexctl_token_source_with_timeout(
+    source: *const plexctl_token_source,
+    timeout_ms: u64,
+    out: *mut *mut plexctl_token_source,
+) -> ExitCode {
+    ffi_fn! {
+        let source = arg_ref(source, "source")?;
+        let out = arg_out(out)?;
+        out.set(plexctl_token_source {
+            inner: source.inner.with_timeout(Duration::from_millis(timeout_ms)),
+        })
+    }
+}
+
 /// Forgets the cached token so the next plexctl_token_source_token mints (e.g. after a 401).
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_source_invalidate(source: *const plexctl_token_source) -> ExitCode {
@@ -200,7 +223,8 @@ pub extern "C" fn plexctl_token_source_invalidate(source: *const plexctl_token_s
     }
 }
 
-/// Frees a token source and wipes its cached token. NULL is a no-op.
+/// Frees a token source; the cached token is wiped with the last handle sharing it (see
+/// plexctl_token_source_with_timeout). NULL is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_source_free(source: *mut plexctl_token_source) {
     free_box(source)

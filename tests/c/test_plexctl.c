@@ -143,6 +143,11 @@ static void test_nulls_and_frees(void) {
   CHECK(plexctl_token_source_new(NULL, "svc", "client_credentials", NULL, 0, NULL, 0, NULL, &src) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_token_source_token(NULL, &s) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_token_source_invalidate(NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_token_source_with_timeout(NULL, 1, &src) == PLEXCTL_STATUS_USAGE && src == NULL);
+  plexctl_client *derived = NULL;
+  CHECK(plexctl_client_with_timeout(NULL, 1, &derived) == PLEXCTL_STATUS_USAGE && derived == NULL);
+  CHECK(plexctl_client_with_timeout(c, 1, NULL) == PLEXCTL_STATUS_USAGE);
+  CHECK(plexctl_client_timeout_ms(NULL) == 0);
   CHECK(plexctl_rotate_node_keys(NULL, id, &tr) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_node_keys(c, NULL, &tr) == PLEXCTL_STATUS_USAGE);
   CHECK(plexctl_rotate_node_keys(c, env("PLEXCTL_TEST_NODE"), NULL) == PLEXCTL_STATUS_USAGE);
@@ -559,6 +564,57 @@ static double now_seconds(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* A derived handle has a deadline of its own on the same pool; so has a derived token source. */
+static void test_with_timeout(void) {
+  plexctl_client *admin = client_with(env("PLEXCTL_TEST_TOKEN"));
+  plexctl_client *quick = NULL;
+  plexctl_token_list *list = NULL;
+  CHECK(plexctl_client_timeout_ms(admin) == 30000);
+  CHECK(plexctl_client_with_timeout(admin, 300, &quick) == PLEXCTL_STATUS_OK && quick != NULL);
+  CHECK(plexctl_client_timeout_ms(quick) == 300 && plexctl_client_timeout_ms(admin) == 30000);
+  CHECK(plexctl_list_tokens(quick, &list) == PLEXCTL_STATUS_OK);
+  plexctl_token_list_free(list);
+  list = NULL;
+
+  /* An answer 3 s late: the derived handle gives up at its 300 ms. */
+  control("PUT", "fault", "{\"kind\":\"latency\",\"ms\":3000,\"count\":1}");
+  double started = now_seconds();
+  CHECK(plexctl_list_tokens(quick, &list) == PLEXCTL_STATUS_RUNTIME && list == NULL);
+  CHECK(now_seconds() - started < 2.5);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_TIMEOUT);
+  control("DELETE", "fault", "");
+  /* Either handle may be freed first; the other keeps working. */
+  plexctl_client_free(admin);
+  CHECK(plexctl_list_tokens(quick, &list) == PLEXCTL_STATUS_OK);
+  plexctl_token_list_free(list);
+  plexctl_client_free(quick);
+
+  plexctl_client *c = client_with(NULL);
+  const char *secret = env("PLEXCTL_TEST_CLIENT_SECRET");
+  plexctl_token_source *src = NULL, *quick_src = NULL;
+  plexctl_secret *a = NULL, *b = NULL;
+  CHECK(plexctl_token_source_new(c, "svc-c", "client_credentials", (const uint8_t *)secret, strlen(secret), NULL, 0,
+                                 NULL, &src) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_source_with_timeout(src, 300, &quick_src) == PLEXCTL_STATUS_OK);
+  CHECK(plexctl_token_source_with_timeout(src, 300, NULL) == PLEXCTL_STATUS_USAGE);
+  control("PUT", "fault", "{\"kind\":\"latency\",\"ms\":3000,\"count\":1}");
+  started = now_seconds();
+  CHECK(plexctl_token_source_token(quick_src, &a) == PLEXCTL_STATUS_RUNTIME && a == NULL);
+  CHECK(now_seconds() - started < 2.5);
+  CHECK(plexctl_last_error_kind() == PLEXCTL_ERROR_KIND_TIMEOUT);
+  control("DELETE", "fault", "");
+  /* One cache: what the source mints, the derived handle hands out. */
+  CHECK(plexctl_token_source_token(src, &a) == PLEXCTL_STATUS_OK);
+  plexctl_token_source_free(src);
+  CHECK(plexctl_token_source_token(quick_src, &b) == PLEXCTL_STATUS_OK);
+  CHECK(a != NULL && b != NULL && plexctl_secret_len(a) == plexctl_secret_len(b) &&
+        memcmp(plexctl_secret_expose(a), plexctl_secret_expose(b), plexctl_secret_len(a)) == 0);
+  plexctl_secret_free(a);
+  plexctl_secret_free(b);
+  plexctl_token_source_free(quick_src);
+  plexctl_client_free(c);
+}
+
 /* A client that logs in to the emulator and keeps its sessions in `config`. */
 static plexctl_client *login_client(const char *config) {
   plexctl_client_builder *b = plexctl_client_builder_new();
@@ -819,6 +875,7 @@ int main(void) {
   test_builder_errors();
   test_tokens();
   test_grants();
+  test_with_timeout();
   test_keys();
   test_session();
   test_login_status_rotate_logout();
