@@ -37,6 +37,9 @@ pub(crate) enum ProxySetting {
 }
 
 /// Hosts never proxied, whatever `NO_PROXY` says: loopback.
+/// Stands in for a timeout too large for the clock: about a century.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 
 /// The transport settings of a client builder.
@@ -301,7 +304,10 @@ impl Transport {
         timeout: Duration,
     ) -> Result<Response> {
         let op = req.operation;
-        let deadline = Instant::now() + timeout;
+        // A timeout too large to add to the clock (`Duration::MAX`) is as good as none.
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + FOREVER);
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(token) = token {
@@ -335,7 +341,11 @@ impl Transport {
                     return result;
                 };
                 attempt += 1;
-                if attempt > self.retries || Instant::now() + wait >= deadline {
+                if attempt > self.retries
+                    || Instant::now()
+                        .checked_add(wait)
+                        .is_none_or(|t| t >= deadline)
+                {
                     return result;
                 }
                 tokio::time::sleep(wait).await;

@@ -348,7 +348,10 @@ impl Client {
         let deadline = auth.deadline.unwrap_or_else(Instant::now);
         let mut interval = Duration::from_secs(auth.interval).max(MIN_POLL);
         let token = loop {
-            if Instant::now() + interval > deadline {
+            if Instant::now()
+                .checked_add(interval)
+                .is_none_or(|t| t > deadline)
+            {
                 return Err(Error::Login {
                     end: LoginEnd::Expired,
                 });
@@ -455,7 +458,9 @@ enum Poll {
 /// Sleeps `wait` in short slices, asking `cancelled` between them; `false` when it said stop.
 fn sleep_unless(wait: Duration, cancelled: &dyn Fn() -> bool) -> bool {
     const SLICE: Duration = Duration::from_millis(50);
-    let until = Instant::now() + wait;
+    let Some(until) = Instant::now().checked_add(wait) else {
+        return !cancelled();
+    };
     loop {
         if cancelled() {
             return false;

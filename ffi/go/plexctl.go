@@ -16,14 +16,16 @@
 // # Building
 //
 // The package finds libplexctl and plexctl.h through pkg-config (`#cgo pkg-config: plexctl`), as
-// any installed C library: install it (scripts/install-ffi.sh PREFIX installs the release build, the
-// header and plexctl.pc) and, for a prefix pkg-config does not search, point PKG_CONFIG_PATH at it:
+// any installed C library: install it with cargo-c (`cargo cinstall --release -p plexctl-ffi
+// --prefix=PREFIX` installs libplexctl.so.0 with its SONAME, libplexctl.a, the header and
+// plexctl.pc) and, for a prefix pkg-config does not search, point PKG_CONFIG_PATH at it:
 //
-//	scripts/install-ffi.sh /opt/plexctl
+//	cargo cinstall --release --locked -p plexctl-ffi --prefix=/opt/plexctl
 //	PKG_CONFIG_PATH=/opt/plexctl/lib/pkgconfig CGO_LDFLAGS=-Wl,-rpath,/opt/plexctl/lib go build
 //
 // A build tree works the same way: install the debug build into a prefix under target/ (tests/ffi.sh
-// does exactly this: scripts/install-ffi.sh target/c/prefix debug). Nothing points into target/.
+// does exactly this: cargo cinstall --profile dev -p plexctl-ffi --prefix=target/c/prefix). Nothing
+// points into target/.
 //
 // # Errors
 //
