@@ -77,7 +77,9 @@ rustup target list --installed | grep -qx "$WHEEL_TARGET" || rustup target add "
 
 step "build the $WHEEL_PLATFORM wheel (maturin --zig, dev profile)"
 rm -rf "$WHEELS"
-PATH=$BUILD_VENV/bin:$PATH maturin build --quiet --profile dev --locked -m python/Cargo.toml \
+# A target dir of its own: zig compiles the C parts (aws-lc) differently from the host compiler that
+# cargo-c's build of libplexctl uses for the same target triple, and the two would rebuild each other.
+CARGO_TARGET_DIR=$TARGET/wheel PATH=$BUILD_VENV/bin:$PATH maturin build --quiet --profile dev --locked -m python/Cargo.toml \
   --zig --target "$WHEEL_TARGET" --compatibility manylinux2014 --out "$WHEELS"
 shopt -s nullglob
 wheels=("$WHEELS"/plexctl-*.whl)

@@ -65,7 +65,7 @@ def client(url: str, **kw: object) -> plexctl.Client:
 
 
 def every_rendering(e: BaseException) -> str:
-    return "\n".join([str(e), repr(e), "".join(traceback.format_exception(e)), repr(vars(e))])
+    return "\n".join([str(e), repr(e), "".join(traceback.format_exception(type(e), e, e.__traceback__)), repr(vars(e))])
 
 
 def test_a_dripping_body_cannot_outlive_the_deadline() -> None:
