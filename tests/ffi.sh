@@ -105,8 +105,11 @@ scripts/install-cargo-c
 # A staged install, as a distribution package is made: prefix, libdir and destdir as given.
 STAGE=$OUT/stage
 rm -rf "$STAGE"
-cargo cinstall --locked -q --profile dev -p plexctl-ffi --prefix=/usr/local --libdir=/usr/local/lib64 \
-  --destdir="$STAGE" >/dev/null
+cinstall() {
+  cargo cinstall --locked --profile dev -p plexctl-ffi "$@" >"$OUT/cinstall.log" 2>&1 ||
+    { cat "$OUT/cinstall.log" >&2; exit 1; }
+}
+cinstall --prefix=/usr/local --libdir=/usr/local/lib64 --destdir="$STAGE"
 for f in include/plexctl.h lib64/libplexctl.a lib64/libplexctl.so lib64/libplexctl.so.0 lib64/pkgconfig/plexctl.pc; do
   [ -e "$STAGE/usr/local/$f" ] || { echo "cargo cinstall --destdir: no $STAGE/usr/local/$f" >&2; exit 1; }
 done
@@ -114,7 +117,7 @@ grep -qx 'prefix=/usr/local' "$STAGE/usr/local/lib64/pkgconfig/plexctl.pc"
 # The install the consumers below use: everything they compile and link comes from here.
 PREFIX=$OUT/prefix
 rm -rf "$PREFIX"
-cargo cinstall --locked -q --profile dev -p plexctl-ffi --prefix="$PREFIX" --libdir="$PREFIX/lib" >/dev/null
+cinstall --prefix="$PREFIX" --libdir="$PREFIX/lib"
 echo "installed $(readlink "$PREFIX/lib/libplexctl.so") (SONAME $(readelf -d "$PREFIX/lib/libplexctl.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')) under $PREFIX"
 tests/abi.sh "$PREFIX"
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
@@ -125,7 +128,8 @@ for src in examples/c/*.c; do
   # shellcheck disable=SC2046 # pkg-config prints words
   cc "${CWARN[@]}" "$src" $(pkg-config --cflags --libs plexctl) -Wl,-rpath,"$PREFIX/lib" \
     -o "$OUT/$name"
-  ldd "$OUT/$name" | grep -q "$PREFIX/lib/libplexctl.so.0" ||
+  # (ldd's output whole, not piped into grep -q: an early exit would break the pipe under pipefail)
+  [[ $(ldd "$OUT/$name") == *"$PREFIX/lib/libplexctl.so.0"* ]] ||
     { echo "$name does not load the installed libplexctl.so.0" >&2; exit 1; }
 done
 PLEXSPHERE_URL=$PLEXCTL_TEST_URL PLEXSPHERE_TOKEN=$PLEXCTL_TEST_TOKEN "$OUT/issue_token" "$PLEXCTL_TEST_IDENTITY" >"$OUT/issue_token.out"
@@ -225,7 +229,7 @@ func main() {
 GOMAIN
 VERSION=$(sed -n 's/^#define PLEXCTL_VERSION_STRING "\(.*\)"$/\1/p' include/plexctl.h)
 (cd "$CONSUMER" && go build -o consumer . && ./consumer | grep -q "^libplexctl $VERSION: [0-9]* tokens$")
-ldd "$CONSUMER/consumer" | grep -q "$PREFIX/lib/libplexctl.so" || { echo "the consumer does not use the installed library" >&2; exit 1; }
+[[ $(ldd "$CONSUMER/consumer") == *"$PREFIX/lib/libplexctl.so.0"* ]] || { echo "the consumer does not use the installed library" >&2; exit 1; }
 echo "the outside consumer built and ran against $PREFIX"
 
 echo
