@@ -83,7 +83,8 @@ fn record_all() -> Canned {
     // The lists first: issuing adds a token to the bench identity until it is deleted below.
     let list10 = record(get(&tokens, &bearer), 200);
     let list10k = record(get(&tokens, &big_bearer), 200);
-    let issue_body = serde_json::json!({"identity_ref": env("BENCH_IDENTITY"), "env_prefix": "dev"});
+    let issue_body =
+        serde_json::json!({"identity_ref": env("BENCH_IDENTITY"), "env_prefix": "dev"});
     let issue = record(
         http.post(&tokens)
             .header("authorization", &bearer)
@@ -220,7 +221,9 @@ fn serve(mut s: TcpStream, c: &Canned, connections: &AtomicU64) -> std::io::Resu
             buf.extend_from_slice(&chunk[..n]);
         };
         let Some(head) = parse_head(&buf[..end - 4]) else {
-            s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")?;
+            s.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )?;
             return Ok(());
         };
         // Read (and drop) the body.
