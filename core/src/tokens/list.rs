@@ -99,18 +99,22 @@ fn plain_timestamp(b: &[u8], out: &mut OffsetDateTime) -> Option<usize> {
             10,
             1,
         ];
-        let frac = b.get(20..b.len().min(30))?;
-        let n = frac
-            .iter()
-            .position(|c| !c.is_ascii_digit())
-            .unwrap_or(frac.len());
-        if n == 0 || n > 9 {
+        let (mut n, mut frac) = (0, 0u32);
+        while let Some(&c) = b.get(20 + n) {
+            let digit = c.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            if n == 9 {
+                return None;
+            }
+            frac = frac * 10 + u32::from(digit);
+            n += 1;
+        }
+        if n == 0 {
             return None;
         }
-        nanos = frac[..n]
-            .iter()
-            .fold(0, |v, &c| v * 10 + u32::from(c - b'0'))
-            * SCALE[n];
+        nanos = frac * SCALE[n];
         i = 20 + n;
     }
     let offset = match b.get(i)? {
