@@ -148,10 +148,13 @@ def main(out_dir: str) -> None:
             + "\n\n## Argon2 emulator round trips (unpinned, as before)\n\n" + t2 + "\n\n" + m2)
     print(text)
     print("\ntargets:\n  " + "\n  ".join(verdicts))
+    # When the run ended (its last results file), so re-writing the report keeps the run's date.
+    stamps = [p.stat().st_mtime for p in out.glob("*/*.jsonl")]
+    ran = datetime.datetime.fromtimestamp(max(stamps, default=0), datetime.timezone.utc)
     cpu_name = sh("lscpu | sed -n 's/^Model name: *//p'")
     memory = sh("free -h | awk '/^Mem:/ {print $2}'")
     machine = "\n".join([
-        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {ran:%Y-%m-%d %H:%M} UTC",
         f"- cpu: {cpu_name} ({sh('nproc')} cores)",
         f"- memory: {memory}",
         f"- kernel: {platform.release()}",
