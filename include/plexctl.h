@@ -157,7 +157,9 @@ typedef struct plexctl_session_status plexctl_session_status;
 // An issued or rotated token: its id, its plaintext (shown exactly once), and its dates.
 typedef struct plexctl_token plexctl_token;
 
-// The caller's token summaries.
+// The caller's token summaries. They stay the core's values until a caller first takes one
+// out: a 10,000-entry list then costs what the core's costs, and one that is only counted or
+// freed never builds the per-summary handles.
 typedef struct plexctl_token_list plexctl_token_list;
 
 // Holds one service access token and mints a new one shortly before it expires. Thread-safe:

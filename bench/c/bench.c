@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "plexctl.h"
@@ -20,6 +21,13 @@ static double now_us(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* The CPU time this process has used so far (every thread), in microseconds. */
+static double cpu_us(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static int cmp(const void *a, const void *b) {
@@ -40,14 +48,16 @@ static plexctl_client *client, *big;
 static void report(const char *op, int n, op_fn f) {
   double *s = malloc(sizeof(double) * (size_t)n);
   for (int i = 0; i < 20 && i < n; i++) f();
+  double cpu = cpu_us();
   for (int i = 0; i < n; i++) {
     double t = now_us();
     f();
     s[i] = now_us() - t;
   }
+  cpu = (cpu_us() - cpu) / n;
   qsort(s, (size_t)n, sizeof(double), cmp);
-  printf("{\"subject\":\"c-abi\",\"op\":\"%s\",\"median_us\":%.1f,\"p99_us\":%.1f,\"n\":%d}\n", op, s[(n - 1) / 2],
-         s[(int)((n - 1) * 0.99 + 0.5)], n);
+  printf("{\"subject\":\"c-abi\",\"op\":\"%s\",\"median_us\":%.1f,\"p99_us\":%.1f,\"cpu_us\":%.2f,\"n\":%d}\n", op,
+         s[(n - 1) / 2], s[(int)((n - 1) * 0.99 + 0.5)], cpu, n);
   free(s);
 }
 

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 	"unsafe"
 )
@@ -58,19 +59,28 @@ func client(token string) *C.plexctl_client {
 	return c
 }
 
+// cpuMicros is the CPU time this process (every thread) has used so far (getrusage).
+func cpuMicros() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e3
+}
+
 func measure(op string, n int, f func()) {
 	for i := 0; i < 20 && i < n; i++ {
 		f()
 	}
+	cpu := cpuMicros()
 	samples := make([]float64, n)
 	for i := range samples {
 		t := time.Now()
 		f()
 		samples[i] = float64(time.Since(t).Nanoseconds()) / 1e3
 	}
+	cpu = (cpuMicros() - cpu) / float64(n)
 	sort.Float64s(samples)
 	row, _ := json.Marshal(map[string]any{
-		"subject": "go-cgo", "op": op, "n": n,
+		"subject": "go-cgo", "op": op, "n": n, "cpu_us": cpu,
 		"median_us": samples[(n-1)/2], "p99_us": samples[int(float64(n-1)*0.99+0.5)],
 	})
 	fmt.Println(string(row))

@@ -1,12 +1,16 @@
 """The Python subjects of bench/run: the plexctl wheel, a hand-written http.client keep-alive loop
 (the pure-Python floor) and a requests session with json decoding (what a user would otherwise
-write). Also the wheel's import time and RSS, and thread scaling. Prints JSON lines."""
+write). Also the wheel's import time and RSS, and thread scaling. Prints JSON lines.
+
+BENCH_PHASE=canned: the operations, import cost and RSS growth; argon2: the operations and thread
+scaling. `bench.py --profile SECONDS` only lists the 10,000 tokens through the wheel (for perf)."""
 
 from __future__ import annotations
 
 import http.client
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -29,17 +33,25 @@ def emit(**row: Any) -> None:
     print(json.dumps(row), flush=True)
 
 
+def cpu_us() -> float:
+    """The CPU time this process (every thread) has used so far, in microseconds (getrusage)."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return (ru.ru_utime + ru.ru_stime) * 1e6
+
+
 def measure(subject: str, op: str, n: int, f: Callable[[], object]) -> None:
     for _ in range(min(20, n)):
         f()
     samples = []
+    cpu = cpu_us()
     for _ in range(n):
         t = time.perf_counter()
         f()
         samples.append((time.perf_counter() - t) * 1e6)
+    cpu = (cpu_us() - cpu) / n
     samples.sort()
     emit(subject=subject, op=op, median_us=statistics.median(samples),
-         p99_us=samples[round((len(samples) - 1) * 0.99)], n=n)
+         p99_us=samples[round((len(samples) - 1) * 0.99)], cpu_us=cpu, n=n)
 
 
 def wheel() -> None:
@@ -58,6 +70,12 @@ def wheel() -> None:
     measure("python-wheel", "grant", N,
             lambda: c.mint_service_token(E["BENCH_CLIENT_ID"], "client_credentials", client_secret=secret))
     measure("python-wheel", "list10k", max(N // 10, 20), big.list_tokens)
+
+    def read_all() -> None:
+        for t in big.list_tokens():
+            t.id, t.expires_at  # noqa: B018 (typed values: uuid.UUID, aware datetime)
+
+    measure("python-wheel", "list10k+read", max(N // 10, 20), read_all)
 
 
 def http_client_floor() -> None:
@@ -118,6 +136,12 @@ def requests_session() -> None:
     measure("python-requests", "grant", N, lambda: ok(s.post(f"{URL}/v1/auth/service/token", json=grant)))
     measure("python-requests", "list10k", max(N // 10, 20), lambda: ok(big.get(f"{URL}/v1/auth/tokens")))
 
+    def read_all() -> None:
+        for t in ok(big.get(f"{URL}/v1/auth/tokens")):
+            t["id"], t["expires_at"]  # noqa: B018 (plain strings)
+
+    measure("python-requests", "list10k+read", max(N // 10, 20), read_all)
+
 
 def import_cost() -> None:
     code = ("import time, resource; t = time.perf_counter(); import plexctl; "
@@ -126,6 +150,23 @@ def import_cost() -> None:
             for _ in range(15)]
     emit(subject="python-wheel", metric="import_ms_median", value=statistics.median(float(r[0]) for r in runs))
     emit(subject="python-wheel", metric="max_rss_kib_after_import", value=statistics.median(float(r[1]) for r in runs))
+
+
+def rss_growth() -> None:
+    """RSS growth of the wheel over BENCH_RSS_CALLS calls, after a warm-up."""
+    c = plexctl.Client(URL, token=plexctl.Secret(E["BENCH_TOKEN"]), use_environment=False)
+    calls = int(E["BENCH_RSS_CALLS"])
+
+    def rss_kib() -> float:
+        with open("/proc/self/status") as f:
+            return next(float(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+    for _ in range(1000):
+        c.list_tokens()
+    start = rss_kib()
+    for _ in range(calls):
+        c.list_tokens()
+    emit(subject="python-wheel", metric=f"rss_growth_kib_over_{calls}_calls", value=rss_kib() - start)
 
 
 def threads() -> None:
@@ -147,10 +188,23 @@ def threads() -> None:
         emit(subject="python-wheel", metric=f"list10_per_s_{n}_threads", value=sum(counts) / 2.0)
 
 
+def profile(seconds: float) -> None:
+    big = plexctl.Client(URL, token=plexctl.Secret(E["BENCH_BIG_TOKEN"]), use_environment=False)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        assert len(big.list_tokens()) == 10_000
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--profile"]:
+        profile(float(sys.argv[2]))
+        sys.exit(0)
     for _ in range(2):
         http_client_floor()
         wheel()
         requests_session()
-    import_cost()
-    threads()
+    if E["BENCH_PHASE"] == "canned":
+        import_cost()
+        rss_growth()
+    else:
+        threads()

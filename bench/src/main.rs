@@ -1,8 +1,11 @@
 //! The Rust subjects of `bench/run`: the core client, and the raw reqwest floor (the same requests,
 //! the bodies read but not decoded). Also the connection count, the RSS growth over many calls,
-//! and thread scaling. Prints one JSON object per line; `bench/report.py` makes the table.
+//! and thread scaling. Prints one JSON object per line; `bench/report.py` makes the tables.
 //!
 //! Configuration comes from the environment `bench/run` sets (BENCH_URL, BENCH_TOKEN, ...).
+//! `BENCH_PHASE=canned` (against the canned server: the operations, connections and RSS) or
+//! `argon2` (against the emulator: the operations and thread scaling). `BENCH_PROFILE=list10k`
+//! only lists the 10,000 tokens through the core for `BENCH_PROFILE_SECONDS` (for `perf`).
 
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -29,11 +32,25 @@ fn iterations() -> usize {
     env("BENCH_N").parse().expect("BENCH_N is a number")
 }
 
-/// Runs `op` `n` times after a short warm-up; prints the median and p99 in microseconds.
+/// The CPU time this process (every thread) has used so far, in microseconds (getrusage).
+fn cpu_us() -> f64 {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes the struct it is given; RUSAGE_SELF is always valid.
+    let ru = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr());
+        ru.assume_init()
+    };
+    let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    us(ru.ru_utime) + us(ru.ru_stime)
+}
+
+/// Runs `op` `n` times after a short warm-up; prints the median and p99 wall time and the
+/// process's CPU time per call, in microseconds.
 fn measure(subject: &str, op: &str, n: usize, mut f: impl FnMut()) {
     for _ in 0..n.min(20) {
         f();
     }
+    let cpu = cpu_us();
     let mut samples: Vec<f64> = (0..n)
         .map(|_| {
             let t = Instant::now();
@@ -41,11 +58,12 @@ fn measure(subject: &str, op: &str, n: usize, mut f: impl FnMut()) {
             t.elapsed().as_secs_f64() * 1e6
         })
         .collect();
+    let cpu = (cpu_us() - cpu) / n as f64;
     samples.sort_by(f64::total_cmp);
     let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     println!(
         "{}",
-        json!({"subject": subject, "op": op, "median_us": pick(0.5), "p99_us": pick(0.99), "n": n})
+        json!({"subject": subject, "op": op, "median_us": pick(0.5), "p99_us": pick(0.99), "cpu_us": cpu, "n": n})
     );
 }
 
@@ -207,6 +225,7 @@ fn rss_kib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Connections per client and RSS growth: against the canned server.
 fn extras(fx: &Fixture) {
     // Connections opened by one client over 1,000 sequential calls.
     let probe = reqwest::blocking::Client::new();
@@ -232,7 +251,11 @@ fn extras(fx: &Fixture) {
         &format!("rss_growth_kib_over_{calls}_calls"),
         rss_kib() - start,
     );
+}
 
+/// Thread scaling: against the emulator (the canned phase pins the client to one core).
+fn threads(fx: &Fixture) {
+    let c = fx.core(&fx.token);
     // Throughput of 1, 2, 4 and 8 threads sharing one client.
     for threads in [1usize, 2, 4, 8] {
         let window = Duration::from_secs(2);
@@ -263,7 +286,22 @@ fn extras(fx: &Fixture) {
 
 fn main() {
     let fx = Fixture::from_env();
+    if std::env::var("BENCH_PROFILE").as_deref() == Ok("list10k") {
+        let big = fx.core(&fx.big_token);
+        let secs: f64 = env("BENCH_PROFILE_SECONDS").parse().unwrap();
+        let (end, cpu, mut calls) = (Instant::now() + Duration::from_secs_f64(secs), cpu_us(), 0);
+        while Instant::now() < end {
+            assert_eq!(big.list_tokens().unwrap().len(), 10_000);
+            calls += 1;
+        }
+        eprintln!(
+            "list10k: {calls} calls, {:.0} µs CPU per call",
+            (cpu_us() - cpu) / calls as f64
+        );
+        return;
+    }
     let n = iterations();
+    let canned = env("BENCH_PHASE") == "canned";
     if cfg!(feature = "zeroizing-alloc") {
         // Only the allocator's cost is asked of this build: bench/run compares it with rust-core.
         core_subject(&fx, n);
@@ -275,5 +313,9 @@ fn main() {
     core_subject(&fx, n);
     floor_subject(&fx, n);
     core_subject(&fx, n);
-    extras(&fx);
+    if canned {
+        extras(&fx);
+    } else {
+        threads(&fx);
+    }
 }

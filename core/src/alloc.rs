@@ -13,7 +13,7 @@
 //! allocation inside them is wiped on free. It covers memory Rust allocates; memory C code
 //! allocates with `malloc` (the caller's own, Python's objects) is not Rust's. Growing a block is
 //! allocate-copy-free, so the old block is wiped too. The cost is one pass of zeroes over each
-//! freed block: nothing measurable on small calls, about 17% of wall time on a 10,000-entry list
+//! freed block: a few percent of CPU per call on small calls, 4–14% on a 10,000-entry list
 //! (bench/NOTES.md).
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -79,3 +79,17 @@ pub fn sanitize(text: &str, secret: &str, cap: usize) -> String {
     let secret = Secret::from(secret);
     crate::secret::safe_text(text, &[&secret], cap)
 }
+
+/// The token list's direct scanner (`tokens/list.rs`), or `None` where it leaves the body to
+/// serde_json. Panics if it answers and serde_json answers differently.
+pub fn token_list(body: &[u8]) -> Option<Vec<crate::TokenSummary>> {
+    let fast = crate::tokens::list::scan(body)?;
+    assert_eq!(
+        serde_json::from_slice::<Vec<crate::TokenSummary>>(body)
+            .ok()
+            .as_ref(),
+        Some(&fast),
+        "the scanner and serde_json disagree"
+    );
+    Some(fast)
+}

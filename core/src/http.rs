@@ -213,6 +213,18 @@ pub(crate) struct Response {
     pub body: Zeroizing<Vec<u8>>,
 }
 
+impl Drop for Response {
+    fn drop(&mut self) {
+        // `Zeroizing<Vec<u8>>` wipes a Vec element by element (a volatile store per byte); wiping
+        // the whole allocation as spare capacity is zeroize's bulk path, the same guarantee at
+        // memset speed (a 1.5 MB token list took ~6% of its decode to wipe). The emptied
+        // `Zeroizing` then has nothing left to wipe.
+        let mut body = std::mem::take(&mut *self.body);
+        body.clear();
+        zeroize::Zeroize::zeroize(body.spare_capacity_mut());
+    }
+}
+
 impl Response {
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {

@@ -1,7 +1,7 @@
 //! The API-token family: issue, list, delete, rotate.
 
 use std::ffi::{CString, c_char};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use plexctl_core::tokens::parse_token_id;
 use plexctl_core::{ExitCode, IssueTokenRequest, IssuedToken, RotatedToken, TokenSummary};
@@ -189,9 +189,24 @@ impl plexctl_token_summary {
     }
 }
 
-/// The caller's token summaries.
+/// The caller's token summaries. They stay the core's values until a caller first takes one
+/// out: a 10,000-entry list then costs what the core's costs, and one that is only counted or
+/// freed never builds the per-summary handles.
 pub struct plexctl_token_list {
-    items: Vec<plexctl_token_summary>,
+    len: usize,
+    /// The core's summaries, moved into `items` on the first `plexctl_token_list_get`.
+    core: Mutex<Vec<TokenSummary>>,
+    items: OnceLock<Vec<plexctl_token_summary>>,
+}
+
+impl plexctl_token_list {
+    fn items(&self) -> &[plexctl_token_summary] {
+        self.items.get_or_init(|| {
+            // A poisoned lock still holds the summaries: nothing panics while it is held.
+            let core = std::mem::take(&mut *self.core.lock().unwrap_or_else(|e| e.into_inner()));
+            core.into_iter().map(plexctl_token_summary::new).collect()
+        })
+    }
 }
 
 /// Lists the caller's tokens (GET /v1/auth/tokens) into `*out` (free with
@@ -206,15 +221,19 @@ pub extern "C" fn plexctl_list_tokens(
     ffi_fn! {
         let client = arg_ref(client, "client")?;
         let out = arg_out(out)?;
-        let items = client.inner.list_tokens()?.into_iter().map(plexctl_token_summary::new);
-        out.set(plexctl_token_list { items: items.collect() })
+        let core = client.inner.list_tokens()?;
+        out.set(plexctl_token_list {
+            len: core.len(),
+            core: Mutex::new(core),
+            items: OnceLock::new(),
+        })
     }
 }
 
 /// The number of summaries; 0 for NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexctl_token_list_len(list: *const plexctl_token_list) -> usize {
-    ffi_fn! { Ok(arg_ref(list, "list")?.items.len()) }
+    ffi_fn! { Ok(arg_ref(list, "list")?.len) }
 }
 
 /// The summary at `index`, borrowed from `list`; NULL when out of range or for NULL.
@@ -223,7 +242,7 @@ pub extern "C" fn plexctl_token_list_get(
     list: *const plexctl_token_list,
     index: usize,
 ) -> *const plexctl_token_summary {
-    ffi_fn! { Ok(list_get(&arg_ref(list, "list")?.items, index)) }
+    ffi_fn! { Ok(list_get(arg_ref(list, "list")?.items(), index)) }
 }
 
 /// Frees a list and every summary borrowed from it. NULL is a no-op.

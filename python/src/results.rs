@@ -15,6 +15,8 @@ use crate::secret::Secret;
 /// object, through [`IntoField`](crate::convert::IntoField)), the `ToDoor` impl of the core type, and the shared methods (`to_dict`, `__repr__`,
 /// and refusals to pickle or copy). `computed from m { ... }` adds fields computed from the core
 /// value `m` before it is taken apart (give them `#[pyo3(get)]` to make them attributes).
+/// `pub lazy struct` keeps the core value and converts on read instead (for results listed by
+/// the thousand).
 ///
 /// Not `#[pyclass(get_all)]`: the class also keeps the core's serialization, which is no
 /// attribute, so each declared field gets its `#[pyo3(get)]` here instead.
@@ -55,16 +57,79 @@ macro_rules! result_class {
             }
         }
 
+        $crate::results::result_class!(@methods $name, |slf| ::std::borrow::Cow::Borrowed(&*slf.get().serialized), [$($field),*]);
+    };
+
+    // A lazy result: the object keeps the core value and converts a field when it is read (as
+    // `#[pyo3(get)]` converts a stored field on every read, so nothing a caller sees changes), and
+    // serializes on `to_dict()`. Creating one costs one allocation, so a list of 10,000 is cheap
+    // to build. Only for results without secrets or nested results (a secret is moved into its
+    // `Secret` on arrival, never kept in the core value).
+    (
+        $(#[$meta:meta])*
+        pub lazy struct $name:ident from $core:ty {
+            $( $(#[$fmeta:meta])* $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[::pyo3::pyclass(frozen, module = "plexctl._plexctl")]
+        pub struct $name {
+            inner: $core,
+        }
+
+        impl $crate::convert::ToDoor for $core {
+            type Door = $name;
+            fn to_door(self, _py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<$name> {
+                Ok($name { inner: self })
+            }
+        }
+
+        impl $name {
+            /// The result object, left out of the cycle collector: it holds a core value and no
+            /// Python object, so it can be in no cycle. Building 10,000 tracked ones spent a
+            /// quarter of `list_tokens()` in collections that traversed them.
+            pub(crate) fn new_untracked(
+                py: ::pyo3::Python<'_>,
+                inner: $core,
+            ) -> ::pyo3::PyResult<::pyo3::Bound<'_, $name>> {
+                let obj = ::pyo3::Bound::new(py, $name { inner })?;
+                // SAFETY: `obj` is a live object of a GC type (every pyclass is); untracking an
+                // object that references no Python object cannot hide a cycle, and dealloc
+                // untracks again harmlessly.
+                unsafe { ::pyo3::ffi::PyObject_GC_UnTrack(obj.as_ptr().cast()) };
+                Ok(obj)
+            }
+        }
+
+        #[::pyo3::pymethods]
+        impl $name {
+            $(
+                $(#[$fmeta])*
+                #[getter]
+                fn $field(&self, py: ::pyo3::Python<'_>) -> ::pyo3::PyResult<$ty> {
+                    $crate::convert::ToDoor::to_door(self.inner.$field.clone(), py)
+                }
+            )*
+        }
+
+        $crate::results::result_class!(@methods $name, |slf| ::std::borrow::Cow::Owned(
+            ::serde_json::to_string(&slf.get().inner).expect("core results serialize")
+        ), [$($field),*]);
+    };
+
+    // The methods every result class shares; `$serialized` gives the core's serialization.
+    (@methods $name:ident, |$slf:ident| $serialized:expr, [$($field:ident),*]) => {
         #[::pyo3::pymethods]
         impl $name {
             /// A JSON-ready dict: the core's serialization (ids and times as strings, nested
             /// results as dicts), with each secret as its `Secret` object, never its value.
             fn to_dict<'py>(
-                slf: &::pyo3::Bound<'py, Self>,
+                $slf: &::pyo3::Bound<'py, Self>,
             ) -> ::pyo3::PyResult<::pyo3::Bound<'py, ::pyo3::types::PyDict>> {
+                let serialized: ::std::borrow::Cow<'_, str> = $serialized;
                 $crate::results::to_dict(
-                    slf.as_any(),
-                    &slf.get().serialized,
+                    $slf.as_any(),
+                    &serialized,
                     &[$(stringify!($field)),*],
                 )
             }

@@ -25,7 +25,7 @@ result_class! {
 
 result_class! {
     /// A token's summary, as listed. Never carries a plaintext.
-    pub struct TokenSummary from plexctl_core::TokenSummary {
+    pub lazy struct TokenSummary from plexctl_core::TokenSummary {
         /// The token id.
         id: Uuid,
         /// The environment segment.
