@@ -64,7 +64,7 @@
 //! HTTPS through rustls (no OpenSSL) with the platform's verifier plus an optional extra CA bundle;
 //! the crypto provider is aws-lc-rs (feature `aws-lc-rs`, on by default, what reqwest itself
 //! defaults to) or ring (`default-features = false, features = ["ring"]`: no C build of aws-lc, a
-//! much faster cold build). A provider the program installed as rustls's process default is used
+//! cold release build about a quarter shorter). A provider the program installed as rustls's process default is used
 //! instead; otherwise the first [`Client`] installs the feature's provider as the process default.
 //! plain `http://` only to loopback unless [`ClientBuilder::allow_insecure_http`] is set; redirects
 //! are never followed; a response-size cap; one connection pool per client.
