@@ -35,6 +35,14 @@ macro_rules! as_they_are {
 
 as_they_are!(Uuid, String, bool, u64, i64, OffsetDateTime);
 
+/// A borrowed or owned string (a summary's `env_prefix`) is a `str` like any other.
+impl ToDoor for std::borrow::Cow<'static, str> {
+    type Door = String;
+    fn to_door(self, _py: Python<'_>) -> PyResult<String> {
+        Ok(self.into_owned())
+    }
+}
+
 impl<T: ToDoor> ToDoor for Option<T> {
     type Door = Option<T::Door>;
     fn to_door(self, py: Python<'_>) -> PyResult<Self::Door> {

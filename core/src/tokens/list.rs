@@ -336,7 +336,7 @@ impl<'a> Cursor<'a> {
         self.eat(b'{')?;
         let mut seen = 0u8;
         let mut id = Uuid::nil();
-        let mut env_prefix = String::new();
+        let mut env_prefix = std::borrow::Cow::Borrowed("");
         let mut created_at = OffsetDateTime::UNIX_EPOCH;
         let mut expires_at = OffsetDateTime::UNIX_EPOCH;
         let mut last_used_at = None;
@@ -356,7 +356,12 @@ impl<'a> Cursor<'a> {
             match field {
                 Field::Id => id = self.id()?,
                 Field::EnvPrefix => {
-                    env_prefix = std::str::from_utf8(self.string()?).ok()?.to_owned();
+                    env_prefix = match self.string()? {
+                        b"prod" => "prod".into(),
+                        b"stage" => "stage".into(),
+                        b"dev" => "dev".into(),
+                        other => std::str::from_utf8(other).ok()?.to_owned().into(),
+                    };
                 }
                 Field::CreatedAt => self.timestamp(&mut created_at)?,
                 Field::ExpiresAt => self.timestamp(&mut expires_at)?,

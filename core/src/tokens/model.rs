@@ -1,6 +1,7 @@
 //! The results of the API-token family. They depend on nothing but [`Secret`], so an error can
 //! carry one (a rotation whose session could not be saved) without importing the operations.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -63,8 +64,9 @@ impl IssuedToken {
 pub struct TokenSummary {
     /// The token id.
     pub id: Uuid,
-    /// The environment segment.
-    pub env_prefix: String,
+    /// The environment segment. Borrowed for the documented `dev`, `stage` and `prod`, so a long
+    /// list allocates nothing for it; owned for any other value a server sends.
+    pub env_prefix: Cow<'static, str>,
     /// When it was issued.
     #[serde(with = "crate::timefmt")]
     pub created_at: OffsetDateTime,

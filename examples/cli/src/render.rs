@@ -248,7 +248,7 @@ pub fn token_table(list: &[TokenSummary]) -> String {
         .chain(list.iter().map(|t| {
             [
                 t.id.to_string(),
-                t.env_prefix.clone(),
+                t.env_prefix.to_string(),
                 timefmt::text(t.created_at),
                 timefmt::text(t.expires_at),
                 when(t.last_used_at),
