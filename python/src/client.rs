@@ -148,6 +148,22 @@ impl Client {
         Ok(Client { inner })
     }
 
+    /// A client on the same connection pool, credentials and settings whose calls each end within
+    /// `timeout` seconds (core's `Client::with_timeout`): a deadline for one part of a program
+    /// without a second pool.
+    fn with_timeout(&self, timeout: f64) -> PyResult<Self> {
+        let timeout = seconds(Some(timeout), "timeout")?.unwrap_or_default();
+        Ok(Client {
+            inner: self.inner.with_timeout(timeout),
+        })
+    }
+
+    /// The deadline of one call on this client, in seconds.
+    #[getter]
+    fn timeout(&self) -> f64 {
+        self.inner.timeout().as_secs_f64()
+    }
+
     /// The resolved server URL, or `None`.
     #[getter]
     fn server(&self) -> Option<&str> {

@@ -75,3 +75,21 @@ def test_dropped_connection_is_a_transport_error(emu: Emulator) -> None:
         emu.client(timeout=5.0).list_tokens()
     assert info.value.exit_code == 1
     assert info.value.timeout is False
+
+
+def test_with_timeout_bounds_its_calls_on_the_same_client(emu: Emulator) -> None:
+    c = emu.client()
+    quick = c.with_timeout(0.3)
+    assert quick.timeout == pytest.approx(0.3)
+    assert c.timeout == pytest.approx(30.0)
+    assert quick.server == c.server and quick.credential_source == c.credential_source
+    emu.fault({"kind": "latency", "ms": 1500})
+    with pytest.raises(plexctl.TimeoutError) as info:
+        quick.list_tokens()
+    assert info.value.kind == "timeout"
+    assert info.value.exit_code == 1
+    # The client it came from keeps its own deadline and waits the answer out.
+    assert isinstance(c.list_tokens(), list)
+    emu.clear_fault()
+    with pytest.raises(plexctl.UsageError):
+        c.with_timeout(-1)

@@ -97,6 +97,12 @@ class Client:
         proxy: str | None = None,
         no_proxy: bool = False,
     ) -> Self: ...
+    def with_timeout(self, timeout: float) -> Client:
+        """A client on the same connection pool, credentials and settings whose calls each end
+        within ``timeout`` seconds."""
+    @property
+    def timeout(self) -> float:
+        """The deadline of one call on this client, in seconds."""
     @property
     def server(self) -> str | None:
         """The resolved server URL, or ``None``."""
