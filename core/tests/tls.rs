@@ -2,7 +2,7 @@
 //! makes a call succeed; without it, with a certificate for another host, or with an expired
 //! one, the call fails with exit code 1 and a message naming the certificate problem. Plain http
 //! to a host that is not loopback is refused before the wire. The suite runs this file with the
-//! default features and again with only `ring`: the crate feature chooses the crypto provider.
+//! default features and again with only `ring` (see tests/provider.rs).
 
 use plexctl_core::{Client, ErrorKind, Secret};
 use plexctl_emulator::{Config, Emulator, TlsMode};
@@ -71,17 +71,4 @@ fn plain_http_off_loopback_is_refused_before_the_wire() {
         (ErrorKind::InsecureTransport, 3),
         "{e}"
     );
-}
-
-#[test]
-fn the_crate_feature_chooses_the_crypto_provider() {
-    let emu = emulator(TlsMode::Valid);
-    client(&emu, true).list_tokens().unwrap();
-    // Installed as the process default by the first client (nothing else in this process does).
-    let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider is installed");
-    let name = format!("{:?}", provider.secure_random);
-    #[cfg(feature = "aws-lc-rs")]
-    assert!(name.contains("AwsLcRs"), "{name}");
-    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-    assert!(name.contains("Ring"), "{name}");
 }
