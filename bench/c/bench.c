@@ -8,32 +8,7 @@
 
 #include "plexctl.h"
 
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  if (v == NULL) {
-    fprintf(stderr, "%s is not set (run bench/run)\n", name);
-    exit(2);
-  }
-  return v;
-}
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-/* The CPU time this process has used so far (every thread), in microseconds. */
-static double cpu_us(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "measure.h"
 
 static void ok(plexctl_status rc) {
   if (rc != PLEXCTL_STATUS_OK) {
@@ -42,24 +17,7 @@ static void ok(plexctl_status rc) {
   }
 }
 
-typedef void (*op_fn)(void);
 static plexctl_client *client, *big;
-
-static void report(const char *op, int n, op_fn f) {
-  double *s = malloc(sizeof(double) * (size_t)n);
-  for (int i = 0; i < 20 && i < n; i++) f();
-  double cpu = cpu_us();
-  for (int i = 0; i < n; i++) {
-    double t = now_us();
-    f();
-    s[i] = now_us() - t;
-  }
-  cpu = (cpu_us() - cpu) / n;
-  qsort(s, (size_t)n, sizeof(double), cmp);
-  printf("{\"subject\":\"c-abi\",\"op\":\"%s\",\"median_us\":%.1f,\"p99_us\":%.1f,\"cpu_us\":%.2f,\"n\":%d}\n", op,
-         s[(n - 1) / 2], s[(int)((n - 1) * 0.99 + 0.5)], cpu, n);
-  free(s);
-}
 
 static void list10(void) {
   plexctl_token_list *l = NULL;
@@ -110,12 +68,12 @@ int main(void) {
   client = make(env("BENCH_TOKEN"));
   big = make(env("BENCH_BIG_TOKEN"));
   for (int round = 0; round < 2; round++) {
-    report("list10", n, list10);
-    report("issue+delete", n, issue_delete);
-    report("rotate", n, rotate);
-    report("preview", n, preview);
-    report("grant", n, grant);
-    report("list10k", n / 10 > 20 ? n / 10 : 20, list10k);
+    report("c-abi", "list10", n, list10);
+    report("c-abi", "issue+delete", n, issue_delete);
+    report("c-abi", "rotate", n, rotate);
+    report("c-abi", "preview", n, preview);
+    report("c-abi", "grant", n, grant);
+    report("c-abi", "list10k", n / 10 > 20 ? n / 10 : 20, list10k);
   }
   plexctl_client_free(big);
   plexctl_client_free(client);

@@ -14,31 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  if (v == NULL) {
-    fprintf(stderr, "%s is not set (run bench/run)\n", name);
-    exit(2);
-  }
-  return v;
-}
-
-static double now_us(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static double cpu_us(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "measure.h"
 
 static int sock;
 static char host[64];
@@ -122,21 +98,6 @@ static void op_issue_delete(void) {
   exchange(req, (size_t)n);
 }
 
-static void report(const char *op, int n, void (*f)(void)) {
-  double *s = malloc(sizeof(double) * (size_t)n);
-  for (int i = 0; i < 20 && i < n; i++) f();
-  double cpu = cpu_us();
-  for (int i = 0; i < n; i++) {
-    double t = now_us();
-    f();
-    s[i] = now_us() - t;
-  }
-  cpu = (cpu_us() - cpu) / n;
-  qsort(s, (size_t)n, sizeof(double), cmp);
-  printf("{\"subject\":\"c-socket\",\"op\":\"%s\",\"median_us\":%.1f,\"p99_us\":%.1f,\"cpu_us\":%.2f,\"n\":%d}\n", op,
-         s[(n - 1) / 2], s[(int)((n - 1) * 0.99 + 0.5)], cpu, n);
-  free(s);
-}
 
 int main(void) {
   int n = atoi(env("BENCH_N"));
@@ -171,12 +132,12 @@ int main(void) {
            env("BENCH_CLIENT_ID"), env("BENCH_CLIENT_SECRET"));
   grant = make("POST", "/v1/auth/service/token", NULL, body);
   for (int round = 0; round < 2; round++) {
-    report("list10", n, op_list10);
-    report("issue+delete", n, op_issue_delete);
-    report("rotate", n, op_rotate);
-    report("preview", n, op_preview);
-    report("grant", n, op_grant);
-    report("list10k", n / 10 > 20 ? n / 10 : 20, op_list10k);
+    report("c-socket", "list10", n, op_list10);
+    report("c-socket", "issue+delete", n, op_issue_delete);
+    report("c-socket", "rotate", n, op_rotate);
+    report("c-socket", "preview", n, op_preview);
+    report("c-socket", "grant", n, op_grant);
+    report("c-socket", "list10k", n / 10 > 20 ? n / 10 : 20, op_list10k);
   }
   close(sock);
   return 0;
