@@ -14,27 +14,7 @@
 
 #include "plexctl.h"
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                      \
-  do {                                                                                   \
-    checks++;                                                                            \
-    if (!(cond)) {                                                                       \
-      failures++;                                                                        \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, \
-              #cond, plexctl_last_error_message());                                      \
-    }                                                                                    \
-  } while (0)
-
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  if (v == NULL) {
-    fprintf(stderr, "missing %s\n", name);
-    exit(2);
-  }
-  return v;
-}
+#include "check.h"
 
 /* Drives the emulator's control API (faults, deny switches) through curl. */
 static void control(const char *method, const char *path, const char *body) {
@@ -883,6 +863,5 @@ int main(void) {
   test_login_denied_cancelled_expired();
   test_login_not_saved();
   test_threads();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return summary();
 }

@@ -9,26 +9,7 @@
 
 #include "plexctl.h"
 
-static int failures = 0, passes = 0;
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passes++;                                                             \
-    } else {                                                                \
-      failures++;                                                           \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, \
-              #cond, plexctl_last_error_message());                         \
-    }                                                                       \
-  } while (0)
-
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  if (v == NULL) {
-    fprintf(stderr, "%s is set by tests/ffi.sh\n", name);
-    exit(2);
-  }
-  return v;
-}
+#include "check.h"
 
 /* A client for url with token, trusting ca_file when it is not NULL. */
 static plexctl_client *client(const char *url, const char *token, const char *ca_file) {
@@ -62,6 +43,5 @@ int main(void) {
   CHECK(strstr(plexctl_last_error_message(), "certificate expired") != NULL);
   plexctl_client_free(c);
 
-  printf("%d passed, %d failed\n", passes, failures);
-  return failures == 0 ? 0 : 1;
+  return summary();
 }
