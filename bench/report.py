@@ -80,42 +80,43 @@ def fmt(v: float | None, digits: int = 0) -> str:
     return "" if v is None else f"{v:,.{digits}f}"
 
 
-def canned_table(best: dict[tuple[str, str], dict[str, float]], verdicts: list[str]) -> str:
-    out = ["| operation | subject | median µs | p99 µs | CPU µs/call | wall × | CPU × | compared with | target |",
-           "|---|---|---:|---:|---:|---:|---:|---|---|"]
+Result = dict[str, float]
+
+
+def rows(best: dict[tuple[str, str], Result], vs_of: dict[str, str]):
+    """Each measured (operation, subject, result, what it is compared with, that one's result)."""
     for op in OPS:
         for s in SUBJECTS:
             r = best.get((s, op))
-            if r is None:
-                continue
-            vs = CANNED_VS.get(s, "")
-            f = best.get((vs, op))
-            wall = r["median_us"] / f["median_us"] if f else None
-            cpu = r["cpu_us"] / f["cpu_us"] if f and f.get("cpu_us") else None
-            target = ""
-            if (s, op) in TARGETS and f:
-                measure, limit = TARGETS[(s, op)]
-                ratio = wall if measure == "wall" else cpu
-                hit = ratio is not None and ratio <= limit
-                target = f"{measure} ≤ {limit:.2f}×: {'met' if hit else 'MISSED'}"
-                verdicts.append(f"{'met' if hit else 'MISSED'}: {s} {op}, {measure} {ratio:.2f}× {vs} "
-                                f"(target ≤ {limit:.2f}×)")
-            out.append(f"| {op} | {s} | {fmt(r['median_us'])} | {fmt(r['p99_us'])} | {fmt(r.get('cpu_us'), 1)} | "
-                       f"{fmt(wall, 2) + '×' if wall else ''} | {fmt(cpu, 2) + '×' if cpu else ''} | {vs} | {target} |")
+            if r is not None:
+                vs = vs_of.get(s, "")
+                yield op, s, r, vs, best.get((vs, op))
+
+
+def canned_table(best: dict[tuple[str, str], Result], verdicts: list[str]) -> str:
+    out = ["| operation | subject | median µs | p99 µs | CPU µs/call | wall × | CPU × | compared with | target |",
+           "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for op, s, r, vs, f in rows(best, CANNED_VS):
+        wall = r["median_us"] / f["median_us"] if f else None
+        cpu = r["cpu_us"] / f["cpu_us"] if f and f.get("cpu_us") else None
+        target = ""
+        if (s, op) in TARGETS and f:
+            measure, limit = TARGETS[(s, op)]
+            ratio = wall if measure == "wall" else cpu
+            hit = ratio is not None and ratio <= limit
+            target = f"{measure} ≤ {limit:.2f}×: {'met' if hit else 'MISSED'}"
+            verdicts.append(f"{'met' if hit else 'MISSED'}: {s} {op}, {measure} {ratio:.2f}× {vs} "
+                            f"(target ≤ {limit:.2f}×)")
+        out.append(f"| {op} | {s} | {fmt(r['median_us'])} | {fmt(r['p99_us'])} | {fmt(r.get('cpu_us'), 1)} | "
+                   f"{fmt(wall, 2) + '×' if wall else ''} | {fmt(cpu, 2) + '×' if cpu else ''} | {vs} | {target} |")
     return "\n".join(out)
 
 
-def argon2_table(best: dict[tuple[str, str], dict[str, float]]) -> str:
+def argon2_table(best: dict[tuple[str, str], Result]) -> str:
     out = ["| operation | subject | median µs | p99 µs | ratio | compared with |", "|---|---|---:|---:|---:|---|"]
-    for op in OPS:
-        for s in SUBJECTS:
-            r = best.get((s, op))
-            if r is None:
-                continue
-            vs = ARGON2_VS.get(s, "")
-            f = best.get((vs, op))
-            ratio = f"{r['median_us'] / f['median_us']:.2f}×" if f else ""
-            out.append(f"| {op} | {s} | {fmt(r['median_us'])} | {fmt(r['p99_us'])} | {ratio} | {vs} |")
+    for op, s, r, vs, f in rows(best, ARGON2_VS):
+        ratio = f"{r['median_us'] / f['median_us']:.2f}×" if f else ""
+        out.append(f"| {op} | {s} | {fmt(r['median_us'])} | {fmt(r['p99_us'])} | {ratio} | {vs} |")
     return "\n".join(out)
 
 
