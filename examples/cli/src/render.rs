@@ -92,47 +92,33 @@ fn tail_of(text: &Secret) -> String {
         .map_or_else(String::new, |(_, fields)| fields.to_owned())
 }
 
-impl Minted for IssuedToken {
-    fn id(&self) -> Option<Uuid> {
-        Some(self.id)
-    }
-    fn secret(&self) -> &Secret {
-        &self.plaintext
-    }
-    fn text(&self) -> Secret {
-        self.render_text()
-    }
-    fn fields_text(&self) -> String {
-        tail_of(&self.render_text())
-    }
-    fn view<'a>(&'a self, secret: Option<&'a str>) -> impl Serialize + 'a {
-        WithPlaintext {
-            plaintext: secret,
-            token: self,
+/// A psk token result (issued or rotated): its id, its plaintext, core's text after the banner.
+macro_rules! minted_psk {
+    ($($t:ty),*) => {$(
+        impl Minted for $t {
+            fn id(&self) -> Option<Uuid> {
+                Some(self.id)
+            }
+            fn secret(&self) -> &Secret {
+                &self.plaintext
+            }
+            fn text(&self) -> Secret {
+                self.render_text()
+            }
+            fn fields_text(&self) -> String {
+                tail_of(&self.render_text())
+            }
+            fn view<'a>(&'a self, secret: Option<&'a str>) -> impl Serialize + 'a {
+                WithPlaintext {
+                    plaintext: secret,
+                    token: self,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Minted for RotatedToken {
-    fn id(&self) -> Option<Uuid> {
-        Some(self.id)
-    }
-    fn secret(&self) -> &Secret {
-        &self.plaintext
-    }
-    fn text(&self) -> Secret {
-        self.render_text()
-    }
-    fn fields_text(&self) -> String {
-        tail_of(&self.render_text())
-    }
-    fn view<'a>(&'a self, secret: Option<&'a str>) -> impl Serialize + 'a {
-        WithPlaintext {
-            plaintext: secret,
-            token: self,
-        }
-    }
-}
+minted_psk!(IssuedToken, RotatedToken);
 
 impl Minted for ServiceToken {
     fn id(&self) -> Option<Uuid> {
