@@ -131,6 +131,17 @@ impl ServiceTokenSource {
         result.map_err(Error)?.to_door(py)
     }
 
+    /// A source sharing this one's cached token whose mints each end within `timeout` seconds
+    /// (core's `ServiceTokenSource::with_timeout`).
+    fn with_timeout(&self, timeout: f64) -> PyResult<Self> {
+        let timeout = seconds(Some(timeout), "timeout")?.unwrap_or_default();
+        Ok(ServiceTokenSource {
+            inner: self.inner.with_timeout(timeout),
+            client_id: self.client_id.clone(),
+            grant_type: self.grant_type,
+        })
+    }
+
     /// Forgets the cached token, so the next `token()` mints (after a 401, say).
     fn invalidate(&self) {
         self.inner.invalidate();

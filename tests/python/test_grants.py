@@ -148,3 +148,21 @@ def test_source_errors_are_plexctl_errors(emu: Emulator, ids: tuple[str, str]) -
     assert info.value.status == 401
     with pytest.raises(plexctl.UsageError):
         plexctl.ServiceTokenSource(anonymous(emu), ids[0], "client_credentials", client_secret=SECRET, refresh_margin=-1)
+
+
+def test_a_source_with_a_timeout_mints_within_it_and_shares_the_cache(emu: Emulator, ids: tuple[str, str]) -> None:
+    source = plexctl.ServiceTokenSource(anonymous(emu), ids[0], "client_credentials", client_secret=SECRET)
+    quick = source.with_timeout(0.3)
+    assert repr(quick) == repr(source)
+    emu.fault({"kind": "latency", "ms": 1500})
+    try:
+        with pytest.raises(plexctl.TimeoutError) as info:
+            quick.token()
+        assert info.value.exit_code == 1
+    finally:
+        emu.clear_fault()
+    minted = source.token().reveal()
+    # The cache is shared: the quick source hands out what the other one minted, sending nothing.
+    before = emu.requests()
+    assert quick.token().reveal() == minted
+    assert emu.requests() == before

@@ -284,6 +284,9 @@ class ServiceTokenSource:
     ) -> Self: ...
     def token(self) -> Secret:
         """The cached access token, or a freshly minted one near expiry."""
+    def with_timeout(self, timeout: float) -> ServiceTokenSource:
+        """A source sharing this one's cached token whose mints each end within ``timeout``
+        seconds."""
     def invalidate(self) -> None:
         """Forgets the cached token so the next ``token()`` mints."""
 
